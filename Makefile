@@ -14,6 +14,9 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade-strategy only-if-needed -r requirements.txt
+# xtcocotools (CrowdPose AP): its PyPI wheel is built for numpy 1.x and fails to import with our numpy 2;
+# built from source against the numpy and Cython just installed (needs a C compiler).
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --no-binary xtcocotools xtcocotools==1.14.3
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -23,3 +26,37 @@ test: install
 bench: install
 	$(PY) bench/decode.py
 	$(PY) bench/pipeline.py
+
+# ---- TorchServe: make archive && make serve; make stop -------------------------------------------
+# CONFIG: any registry/configs/*.py (or your own config file); WEIGHTS: its checkpoint in any official
+# layout, or `untrained` for initialised weights (a smoke test: responses say "untrained": true).
+CONFIG ?= registry/configs/higherhrnet_w32_coco_512.py
+WEIGHTS ?= weights/pose_higher_hrnet_w32_512.pth
+MODEL_STORE ?= model_store
+SERVE_DIR ?= .serve
+# More archive settings, e.g. "--batch-size 16 --max-batch-delay-ms 20 --workers 2" (python -m handler.archive -h).
+ARCHIVE_OPTIONS ?=
+# The official pose_higher_hrnet_w32_512.pth (authors' Google Drive id 1V9Iz0ZYy9m8VeaspfKECDW0NKlGsYmO1),
+# fetched from the plain-HTTPS copy of the OpenVINO model zoo and checked against its SHA-384.
+W32_512_URL := https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2022.1/higher-hrnet-w32-human-pose-estimation/ckpt/pose_higher_hrnet_w32_512.pth
+W32_512_SHA384 := d344fcc4e426308139397bd708be1c59500e038a540ea0979b6a10556b5f3530701d86c0cab276fc5710419f91879e3d
+
+.PHONY: archive serve stop weights
+
+archive: install
+	$(PY) -m handler.archive --config $(CONFIG) --weights $(WEIGHTS) --export-path $(MODEL_STORE) $(ARCHIVE_OPTIONS)
+
+serve: install
+	@test -f $(MODEL_STORE)/higherhrnet.mar || $(MAKE) --no-print-directory archive
+	$(PY) -m handler.server serve --ts-config config.properties --model-store $(MODEL_STORE) --run-dir $(SERVE_DIR)
+
+stop:
+	$(PY) -m handler.server stop --run-dir $(SERVE_DIR)
+
+weights: weights/pose_higher_hrnet_w32_512.pth
+
+weights/pose_higher_hrnet_w32_512.pth:
+	mkdir -p $(@D)
+	curl --location --fail --output $@.part $(W32_512_URL)
+	echo "$(W32_512_SHA384)  $@.part" | sha384sum --check --quiet -
+	mv $@.part $@

@@ -1,0 +1,102 @@
+"""Throughput and latency of the TorchServe product with and without dynamic batching.
+
+    .venv/bin/python bench/serve.py [--config ...] [--weights ...] [--images 64] [--clients 8]
+
+For each TorchServe batch size (default 1 and 8) it archives the model, starts TorchServe on free
+loopback ports, sends ``--images`` JPEGs from ``--clients`` concurrent clients (after a warm-up
+round) and prints requests per second and the p50/p95 latency. One worker per GPU, else one CPU
+worker. Without the official weights file the archive holds initialised weights: the network costs
+the same, but such weights find many spurious people, which makes the grouping slower than with
+trained weights.
+"""
+import argparse
+import io
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import requests
+from PIL import Image
+
+from handler.archive import build_archive
+from handler.server import local_torchserve
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_jpeg(height, width, seed):
+    """A JPEG with smooth structure and noise (stands in for a photo; only the cost matters here)."""
+    rng = np.random.RandomState(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    picture = np.stack([x * 255.0 / width, y * 255.0 / height, 128 + 100 * np.sin(x / 9.0 + y / 13.0)], 2)
+    picture = np.clip(picture + rng.uniform(-20, 20, picture.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, 'JPEG', quality=90)
+    return buffer.getvalue()
+
+
+def send_all(url, bodies, clients):
+    """Latency (s) of every request and the wall time of the whole run; any non-200 aborts."""
+    def one(body):
+        start = time.perf_counter()
+        answer = requests.put(url, data=body, timeout=600)
+        if answer.status_code != 200:
+            raise RuntimeError(f'{answer.status_code}: {answer.text[:200]}')
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = list(pool.map(one, bodies))
+    return latencies, time.perf_counter() - start
+
+
+def bench_batch_size(args, batch_size, bodies, workdir):
+    store = workdir / f'store_b{batch_size}'
+    build_archive(args.config, args.weights, store, batch_size=batch_size,
+                  max_batch_delay_ms=args.max_batch_delay_ms)
+    with local_torchserve(store, workdir / f'run_b{batch_size}') as server:
+        url = f'{server.inference}/predictions/{server.model_name}'
+        send_all(url, bodies[:args.clients], args.clients)  # warm-up: first batches of each size
+        latencies, wall = send_all(url, bodies, args.clients)
+    latencies_ms = sorted(1000.0 * t for t in latencies)
+    return {
+        'batch_size': batch_size,
+        'requests_per_s': len(bodies) / wall,
+        'p50_ms': statistics.median(latencies_ms),
+        'p95_ms': latencies_ms[min(len(latencies_ms) - 1, int(round(0.95 * len(latencies_ms))) - 1)],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--config', default=str(REPO_ROOT / 'registry/configs/higherhrnet_w32_coco_512.py'))
+    parser.add_argument('--weights', default=str(REPO_ROOT / 'weights/pose_higher_hrnet_w32_512.pth'),
+                        help='checkpoint, or "untrained" (the default when the file is missing)')
+    parser.add_argument('--images', type=int, default=64, help='requests per batch size')
+    parser.add_argument('--clients', type=int, default=8, help='concurrent clients')
+    parser.add_argument('--batch-sizes', default='1,8')
+    parser.add_argument('--max-batch-delay-ms', type=int, default=20)
+    parser.add_argument('--height', type=int, default=480)
+    parser.add_argument('--width', type=int, default=640)
+    args = parser.parse_args()
+    if args.weights != 'untrained' and not Path(args.weights).is_file():
+        print(f'{args.weights} is missing: benchmarking initialised weights (WEIGHTS=untrained)')
+        args.weights = 'untrained'
+    bodies = [synthetic_jpeg(args.height, args.width, seed) for seed in range(args.images)]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix='higherhrnet-bench-serve-') as workdir:
+        for batch_size in (int(b) for b in args.batch_sizes.split(',')):
+            rows.append(bench_batch_size(args, batch_size, bodies, Path(workdir)))
+            print(f'batch size {rows[-1]["batch_size"]:>3}: {rows[-1]["requests_per_s"]:7.2f} requests/s, '
+                  f'p50 {rows[-1]["p50_ms"]:8.1f} ms, p95 {rows[-1]["p95_ms"]:8.1f} ms', flush=True)
+    if len(rows) > 1:
+        print(f'throughput batch size {rows[-1]["batch_size"]} / batch size {rows[0]["batch_size"]}: '
+              f'{rows[-1]["requests_per_s"] / rows[0]["requests_per_s"]:.2f}x '
+              f'({args.images} {args.width}x{args.height} JPEGs, {args.clients} clients, {Path(args.config).stem})')
+
+
+if __name__ == '__main__':
+    main()

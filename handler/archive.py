@@ -1,0 +1,142 @@
+"""Build the TorchServe archive (.mar) of one config and its weights.
+
+    python -m handler.archive --config registry/configs/higherhrnet_w32_coco_512.py \
+        --weights weights/pose_higher_hrnet_w32_512.pth --export-path model_store
+
+The archive holds the handler file, our packages (``handler``, ``model_def``, ``registry`` with
+their layout, so ``import model_def`` works inside the worker), the weights and a
+model-config.yaml made from ``handler/model-config.yaml``. ``--weights untrained`` archives
+initialised weights for smoke tests; every response from such an archive says ``"untrained": true``.
+"""
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ('handler', 'model_def', 'registry')
+HANDLER_FILE = REPO_ROOT / 'handler' / 'higherhrnet_handler.py'
+MODEL_CONFIG_TEMPLATE = REPO_ROOT / 'handler' / 'model-config.yaml'
+UNTRAINED = 'untrained'
+WEIGHTS_HELP = (
+    '\n  The official weights are published by the HigherHRNet authors in the model zoo of\n'
+    '  https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation (Google Drive / OneDrive links in its\n'
+    '  README): pose_higher_hrnet_w32_512.pth, pose_higher_hrnet_w32_640.pth.tar,\n'
+    '  pose_higher_hrnet_w48_640.pth.tar (COCO) and the CrowdPose files.\n'
+    '  `make weights` downloads pose_higher_hrnet_w32_512.pth into weights/;\n'
+    '  `make archive WEIGHTS=untrained` archives initialised weights for a smoke test.')
+
+
+def _devices(workers, device):
+    """Worker count and TorchServe deviceType; 'auto' = one worker per visible GPU, else one CPU worker."""
+    import torch
+    gpus = torch.cuda.device_count()
+    if device == 'auto':
+        device = 'gpu' if gpus else 'cpu'
+    if workers == 'auto':
+        workers = gpus if device == 'gpu' and gpus else 1
+    return int(workers), device
+
+
+def _config_in_archive(config, staging):
+    """Path of the config inside the archive: our configs travel with registry/ (and their _base_);
+    any other config is written out flattened (its _base_ files merged in)."""
+    config = Path(config).resolve()
+    if config.is_relative_to(REPO_ROOT) and config.relative_to(REPO_ROOT).parts[0] in PACKAGES:
+        return config.relative_to(REPO_ROOT).as_posix()
+    from mmengine.config import Config
+    target = staging / 'configs' / config.name
+    target.parent.mkdir(parents=True)
+    Config.fromfile(str(config)).dump(str(target))
+    return target.relative_to(staging).as_posix()
+
+
+def _untrained_weights(config, path):
+    """Initialised weights of the config's network, saved in the official key layout."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import MODELS
+
+    from model_def.checkpoint import to_official_state_dict
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    if hasattr(model, 'init_weights'):
+        model.init_weights()
+    torch.save(to_official_state_dict(model), path)
+
+
+def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
+                  max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
+                  max_image_pixels=None):
+    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's."""
+    config, export_path = Path(config), Path(export_path)
+    if not config.is_file():
+        raise FileNotFoundError(f'config file {config} does not exist')
+    untrained = str(weights) == UNTRAINED
+    if not untrained and not Path(weights).is_file():
+        raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
+                                f'or pass WEIGHTS=<path>.{WEIGHTS_HELP}')
+    export_path.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='higherhrnet-archive-') as tmp:
+        tmp = Path(tmp)
+        # --extra-files copies the contents of a folder: a parent folder keeps the package names.
+        staging = tmp / 'extra'
+        for package in PACKAGES:
+            shutil.copytree(REPO_ROOT / package, staging / package,
+                            ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        if untrained:
+            weights = tmp / 'untrained_weights.pth'
+            _untrained_weights(config, weights)
+        settings = yaml.safe_load(MODEL_CONFIG_TEMPLATE.read_text())
+        settings['minWorkers'], settings['deviceType'] = _devices(workers, device)
+        settings['maxWorkers'] = settings['minWorkers']
+        for key, value in (('batchSize', batch_size), ('maxBatchDelay', max_batch_delay_ms),
+                           ('responseTimeout', response_timeout_s)):
+            if value is not None:
+                settings[key] = int(value)
+        settings['handler'].update(config=_config_in_archive(config, staging),
+                                   weights=Path(weights).name, untrained=untrained)
+        if max_image_pixels is not None:
+            settings['handler']['max_image_pixels'] = int(max_image_pixels)
+        model_config = tmp / 'model-config.yaml'
+        model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+        archiver = Path(sys.executable).with_name('torch-model-archiver')
+        subprocess.run([
+            str(archiver), '--model-name', model_name, '--version', '1.0',
+            '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
+            '--extra-files', str(staging), '--config-file', str(model_config),
+            '--export-path', str(export_path), '--force',
+        ], check=True)
+    return export_path / f'{model_name}.mar'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--config', required=True, help='config file (registry/configs/*.py)')
+    parser.add_argument('--weights', required=True,
+                        help=f'checkpoint file in any official layout, or "{UNTRAINED}"')
+    parser.add_argument('--export-path', default='model_store')
+    parser.add_argument('--model-name', default='higherhrnet')
+    parser.add_argument('--batch-size', type=int)
+    parser.add_argument('--max-batch-delay-ms', type=int)
+    parser.add_argument('--workers', default='auto', help='worker count, or auto (one per GPU)')
+    parser.add_argument('--device', default='auto', choices=('auto', 'gpu', 'cpu'))
+    parser.add_argument('--response-timeout-s', type=int)
+    parser.add_argument('--max-image-pixels', type=int)
+    args = parser.parse_args(argv)
+    try:
+        path = build_archive(args.config, args.weights, args.export_path, model_name=args.model_name,
+                             batch_size=args.batch_size, max_batch_delay_ms=args.max_batch_delay_ms,
+                             workers=args.workers, device=args.device,
+                             response_timeout_s=args.response_timeout_s,
+                             max_image_pixels=args.max_image_pixels)
+    except FileNotFoundError as error:
+        sys.exit(f'make archive: {error}')
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__':
+    main()

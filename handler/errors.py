@@ -1,0 +1,16 @@
+"""The error a single bad request ends in."""
+from ts.utils.util import PredictionException
+
+
+class BadRequest(PredictionException, ValueError):
+    """Bad input of one request: TorchServe's ``(message, error_code)`` form with a 4xx code.
+
+    The handler answers the request it came from with ``error_code`` and a one-line JSON message;
+    the other requests of the same batch are not affected. It is also a ``ValueError`` so that
+    code using the decoding modules without TorchServe can catch it as such.
+    """
+
+    def __init__(self, message, error_code=400):
+        if not 400 <= error_code < 500:
+            raise ValueError(f'BadRequest needs a 4xx code, got {error_code}')
+        super().__init__(message, error_code)

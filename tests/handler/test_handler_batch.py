@@ -1,0 +1,148 @@
+"""The handler class with a real PoseEstimator (tiny width-8 model) and TorchServe's own Context."""
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+import ts
+from handler_testdata import (MAX_IMAGE_PIXELS, b64, bad_requests, converted_requests, encode, jpeg,
+                              json_body, synthetic_rgb)
+from serving import write_tiny_model
+from ts.context import Context, RequestProcessor
+from ts.metrics.metric_cache_yaml_impl import MetricsCacheYamlImpl
+
+from handler.higherhrnet_handler import BATCH_SIZE_HEADER, HigherHRNetHandler
+from handler.image import decode_image
+from model_def import PoseEstimator
+from model_def.serialize import people_to_json
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    # A tiny network is many small operations: extra threads on a shared CPU only slow it down.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def tiny_model(tmp_path_factory):
+    return write_tiny_model(tmp_path_factory.mktemp('tiny'))
+
+
+def make_context(model_dir, settings):
+    metrics = MetricsCacheYamlImpl(os.path.join(os.path.dirname(ts.__file__), 'configs', 'metrics.yaml'))
+    metrics.initialize_cache()
+    return Context('higherhrnet', str(model_dir), None, 8, None, ts.__version__, True, metrics,
+                   {'handler': settings})
+
+
+def start_batch(context, size):
+    """What TorchServe's Service.predict does before calling the handler."""
+    context.request_processor = [RequestProcessor({}) for _ in range(size)]
+    context.request_ids = {i: f'request-{i}' for i in range(size)}
+    context.metrics.set_request_ids(context.request_ids)
+
+
+def initialized_handler(tiny_model, **settings):
+    """(handler, context) as TorchServe makes them from an archive of ``tiny_model``."""
+    config, checkpoint = tiny_model
+    # The archive holds paths relative to the model folder; the config's folder stands in for it.
+    context = make_context(config.parent, {'config': config.name, 'weights': checkpoint.name, **settings})
+    handler = HigherHRNetHandler()
+    handler.initialize(context)
+    return handler, context
+
+
+@pytest.fixture(scope='module')
+def served(tiny_model):
+    """(handler, context, reference estimator built independently from the same files)."""
+    handler, context = initialized_handler(tiny_model, max_image_pixels=MAX_IMAGE_PIXELS)
+    return handler, context, PoseEstimator.from_config(tiny_model[0], checkpoint=tiny_model[1])
+
+
+def run(handler, context, bodies):
+    start_batch(context, len(bodies))
+    responses = handler.handle([{'body': body} for body in bodies], context)
+    assert len(responses) == len(bodies)
+    return [(context.get_response_status(i)[0], json.loads(response), context.get_response_headers(i))
+            for i, response in enumerate(responses)]
+
+
+def expected_json(estimator, body, **overrides):
+    image = decode_image(body)
+    result = estimator.predict(image, **overrides)
+    document = people_to_json(result, dataset_meta=estimator.dataset_meta,
+                              image_size=(image.shape[1], image.shape[0]),
+                              model_name=estimator.config_name)
+    return json.loads(json.dumps(document))
+
+
+def test_initialize_builds_the_archived_model_on_the_cpu(served, tiny_model):
+    handler, _, _ = served
+    assert handler.initialized
+    assert handler.estimator.config_name == tiny_model[0].stem
+    assert all(p.device.type == 'cpu' for p in handler.estimator.model.parameters())
+
+
+def test_every_bad_input_gets_its_4xx_and_the_rest_of_the_batch_its_answer(served):
+    handler, context, reference = served
+    good = jpeg(seed=1)
+    bad = bad_requests()
+    converted = converted_requests()
+    bodies = [good] + [body for body, _ in bad.values()] + list(converted.values())
+    answers = run(handler, context, bodies)
+
+    for _, _, headers in answers:
+        assert headers[BATCH_SIZE_HEADER] == str(len(bodies))
+    status, document, _ = answers[0]
+    assert status == 200
+    assert document == expected_json(reference, good)
+    assert document['people'], 'the tiny model with detweights should find people in the picture'
+    for (name, (_, code)), (status, document, _) in zip(bad.items(), answers[1:]):
+        assert (name, status) == (name, code)
+        assert set(document) == {'code', 'message'} and document['code'] == code
+    for name, (status, document, _) in zip(converted, answers[1 + len(bad):]):
+        assert (name, status) == (name, 200)
+        assert document['image_size'] == [128, 96]
+
+
+def test_requests_with_different_options_in_one_batch(served):
+    handler, context, reference = served
+    image = jpeg(seed=2)
+    options = {'flip_test': False, 'max_num_people': 2, 'detection_threshold': 0.05}
+    answers = run(handler, context, [image, json_body({'image': b64(image), **options})])
+    assert [status for status, _, _ in answers] == [200, 200]
+    assert answers[0][1] == expected_json(reference, image)
+    assert answers[1][1] == expected_json(reference, image, **options)
+    assert len(answers[1][1]['people']) <= 2
+
+
+def test_kserve_v1_request_gets_predictions_in_instance_order(served):
+    handler, context, reference = served
+    first, second = jpeg(seed=3), encode(synthetic_rgb(80, 64, seed=4), 'PNG')
+    document = {'instances': [{'data': b64(first)}, {'data': b64(second), 'flip_test': False}]}
+    [(status, answer, _)] = run(handler, context, [json_body(document)])
+    assert status == 200
+    assert answer == {'predictions': [expected_json(reference, first),
+                                      expected_json(reference, second, flip_test=False)]}
+
+
+def test_what_the_pipeline_refuses_fails_only_its_own_request(served):
+    handler, context, reference = served
+    good = jpeg(seed=5)
+    strip = encode(np.zeros((16, 1000, 3), np.uint8), 'PNG')  # too elongated for the network
+    no_unit_scale = json_body({'image': b64(good), 'scale_factor': [0.5, 2]})
+    answers = run(handler, context, [good, strip, no_unit_scale])
+    assert [status for status, _, _ in answers] == [200, 400, 400]
+    assert answers[0][1] == expected_json(reference, good)
+    assert 'elongated' in answers[1][1]['message']
+    assert 'scale_factor' in answers[2][1]['message']
+
+
+def test_untrained_archive_says_so(tiny_model):
+    handler, context = initialized_handler(tiny_model, untrained=True)
+    [(status, answer, _)] = run(handler, context, [jpeg(seed=6)])
+    assert status == 200 and answer['untrained'] is True
