@@ -1,0 +1,1 @@
+"""The ``higherhrnet`` command: predict, demo, extract, client, export and evaluate, all through PoseEstimator."""

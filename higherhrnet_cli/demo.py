@@ -1,0 +1,106 @@
+"""``higherhrnet demo``: live poses from a camera or a video file, shown with FPS or written to a video."""
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+from .media import open_video, read_batches, video_fps
+from .options import add_drawing_arguments, add_model_arguments, draw, load_estimator
+
+WINDOW = 'higherhrnet demo (q or Esc quits)'
+# Codecs OpenCV's own writers carry (no system codec needed): Motion-JPEG in .avi, MPEG-4 part 2 in .mp4.
+FOURCC_BY_SUFFIX = {'.avi': 'MJPG', '.mp4': 'mp4v'}
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'demo', help='live demo on a camera or a video file',
+        description='Run the model on a camera or a video file, frames in batches, and show every '
+                    'annotated frame with the frames per second; with --no-display (headless machines) '
+                    'write the annotated frames to a video instead.')
+    parser.add_argument('source', help='camera id (0, 1, ...) or a video file')
+    parser.add_argument('--no-display', dest='display', action='store_false',
+                        help='do not open a window; write the annotated video to --output')
+    parser.add_argument('--output', help='annotated video to write (.avi or .mp4); default demo.avi with '
+                                         '--no-display, none otherwise')
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help='frames run through the model together (default 4; 1 = lowest latency)')
+    parser.add_argument('--max-frames', type=int, help='stop after this many frames')
+    add_drawing_arguments(parser)
+    add_model_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def open_writer(path, fps, frame_size):
+    path = Path(path)
+    fourcc = FOURCC_BY_SUFFIX.get(path.suffix.lower())
+    if fourcc is None:
+        raise ValueError(f'--output must end in {" or ".join(FOURCC_BY_SUFFIX)}, got {path.name}')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, frame_size)
+    if not writer.isOpened():
+        raise RuntimeError(f'OpenCV cannot write the video {path}')
+    return writer
+
+
+def check_display():
+    """Refuse early where no window can open: OpenCV's Qt backend aborts the whole process there."""
+    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        raise RuntimeError('no display here (DISPLAY is not set): use --no-display, which writes the annotated '
+                           'video to --output')
+
+
+def run(args):
+    if args.display:
+        check_display()
+    if args.batch_size < 1:
+        raise ValueError(f'--batch-size must be at least 1, got {args.batch_size}')
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ValueError(f'--max-frames must be at least 1, got {args.max_frames}')
+    output = args.output or (None if args.display else 'demo.avi')
+    capture = open_video(args.source)
+    estimator = load_estimator(args)
+    skeleton = estimator.dataset_meta['skeleton']
+    writer = None
+    frames = 0
+    fps = 0.0
+    quit_requested = False
+    try:
+        for batch in read_batches(capture, args.batch_size):
+            if args.max_frames is not None:
+                batch = batch[:args.max_frames - frames]
+            start = time.perf_counter()
+            results = estimator.predict(batch)
+            # Throughput of the model on this batch (reading and drawing not counted), smoothed.
+            batch_fps = len(batch) / max(time.perf_counter() - start, 1e-9)
+            fps = batch_fps if frames == 0 else 0.8 * fps + 0.2 * batch_fps
+            for frame, result in zip(batch, results):
+                annotated = draw(args, frame, result['keypoints'], skeleton, result['bboxes'], result['scores'])
+                cv2.putText(annotated, f'{fps:.1f} FPS  {len(result["scores"])} people', (10, 25),
+                            cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2, cv2.LINE_AA)
+                if output is not None:
+                    if writer is None:
+                        writer = open_writer(output, video_fps(capture), (frame.shape[1], frame.shape[0]))
+                    writer.write(annotated)
+                frames += 1
+                if args.display:
+                    cv2.imshow(WINDOW, annotated)
+                    if cv2.waitKey(1) & 0xFF in (ord('q'), 27):
+                        quit_requested = True
+                        break
+            if quit_requested or (args.max_frames is not None and frames >= args.max_frames):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        capture.release()
+        if writer is not None:
+            writer.release()
+        if args.display:
+            cv2.destroyAllWindows()
+    if frames == 0:
+        raise ValueError(f'no frame could be read from {args.source}')
+    print(f'{frames} frames, {fps:.1f} FPS (model throughput)' + (f', wrote {output}' if output else ''))
+    return 0

@@ -1,0 +1,62 @@
+"""Drawing people (joints, skeleton limbs, boxes, scores) on an image: the one picture every tool makes."""
+import cv2
+import numpy as np
+
+# BGR colours, one per person (cycled), distinct enough on photos and on black borders.
+PERSON_COLOURS = (
+    (0, 0, 255), (0, 200, 0), (255, 80, 0), (0, 200, 255), (255, 0, 200),
+    (200, 200, 0), (120, 0, 255), (0, 128, 255), (255, 160, 160), (80, 255, 160),
+)
+
+
+def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joint_score=0.1):
+    """A copy of ``image`` with every person's joints and skeleton limbs, optionally boxes and scores.
+
+    image: H x W x 3 uint8 BGR. keypoints: [P, K, 3] (x, y, score) in image pixels, x before y.
+    skeleton: [i, j] pairs of 0-based joint indices (``dataset_meta['skeleton']``).
+    bboxes: optional [P, 4] (x1, y1, x2, y2); scores: optional [P], written at the box's (or the
+    person's) top-left corner. Joints with score <= ``min_joint_score`` are not drawn, nor any limb
+    touching one: the network leaves undetected joints at score 0 with meaningless coordinates.
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f'image must be an H x W x 3 uint8 array, got {image.dtype} {image.shape}')
+    keypoints = np.asarray(keypoints, dtype=np.float32)
+    if keypoints.ndim != 3 or keypoints.shape[2] < 3:
+        raise ValueError(f'keypoints must have shape [people, joints, 3], got {keypoints.shape}')
+    num_people, num_joints = keypoints.shape[:2]
+    for name, values, width in (('bboxes', bboxes, 4), ('scores', scores, None)):
+        if values is not None:
+            expected = (num_people, width) if width else (num_people,)
+            if np.shape(values) != expected:
+                raise ValueError(f'{name} must have shape {expected}, got {np.shape(values)}')
+    for limb in skeleton:
+        if len(limb) != 2 or not all(0 <= j < num_joints for j in limb):
+            raise ValueError(f'skeleton limb {limb} is not a pair of joint indices below {num_joints}')
+
+    canvas = image.copy()
+    # Line widths and radii follow the picture size so thumbnails and 4K frames both stay readable.
+    unit = max(1, round(max(image.shape[:2]) / 400))
+    for p in range(num_people):
+        colour = PERSON_COLOURS[p % len(PERSON_COLOURS)]
+        xy = np.round(keypoints[p, :, :2]).astype(np.int64)
+        visible = keypoints[p, :, 2] > min_joint_score
+        for i, j in skeleton:
+            if visible[i] and visible[j]:
+                cv2.line(canvas, tuple(map(int, xy[i])), tuple(map(int, xy[j])), colour, 2 * unit,
+                         cv2.LINE_AA)
+        for k in np.flatnonzero(visible):
+            cv2.circle(canvas, tuple(map(int, xy[k])), 2 * unit + 1, colour, -1, cv2.LINE_AA)
+        if bboxes is not None:
+            x1, y1, x2, y2 = (int(round(float(v))) for v in bboxes[p])
+            cv2.rectangle(canvas, (x1, y1), (x2, y2), colour, unit)
+        if scores is not None:
+            if bboxes is not None:
+                anchor = (int(round(float(bboxes[p][0]))), int(round(float(bboxes[p][1]))))
+            elif visible.any():
+                anchor = tuple(int(v) for v in xy[visible].min(axis=0))
+            else:
+                continue
+            cv2.putText(canvas, f'{float(scores[p]):.2f}', (anchor[0], max(anchor[1] - 3 * unit, 10 * unit)),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.4 * unit, colour, unit, cv2.LINE_AA)
+    return canvas

@@ -1,0 +1,55 @@
+"""``higherhrnet evaluate``: COCO or CrowdPose keypoint AP of the model, as the official valid.py reports it."""
+from pathlib import Path
+
+from .media import read_image
+from .options import add_model_arguments, load_estimator
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'evaluate', help='COCO / CrowdPose keypoint AP on an annotation file and its images',
+        description='Run the model on every image of a COCO-format keypoint annotation file (e.g. '
+                    'person_keypoints_val2017.json, crowdpose_test.json), write the results JSON, print '
+                    "the toolkit's summary and the official AP table. The official test options are the "
+                    "config's (flip test on, single scale); --no-flip-test and --scale-factor 0.5 1 2 "
+                    'give the other official settings.')
+    parser.add_argument('--annotations', required=True, help='COCO-format keypoint annotation file (.json)')
+    parser.add_argument('--images', required=True, help="folder holding the annotation file's images")
+    parser.add_argument('--dataset', choices=('coco', 'crowdpose'),
+                        help="which metric: coco (pycocotools) or crowdpose (xtcocotools, the CrowdPose "
+                             "toolkit's metric); default: the config's dataset")
+    parser.add_argument('--results', default='keypoints_results.json',
+                        help='results JSON to write (default keypoints_results.json)')
+    parser.add_argument('--max-images', type=int, help='only the first N images (a quick check: AP covers '
+                                                         'those images, except CrowdPose easy/medium/hard)')
+    add_model_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from tqdm import tqdm
+
+    from .keypoint_ap import ap_table, keypoint_ap, load_ground_truth, result_rows, write_results
+
+    estimator = load_estimator(args)
+    dataset = args.dataset or estimator.dataset_meta['dataset_name']
+    ground_truth = load_ground_truth(args.annotations, dataset)
+    category_id = ground_truth.getCatIds()[0]
+    annotated_joints = len(ground_truth.loadCats(category_id)[0].get('keypoints', []))
+    if annotated_joints != estimator.num_joints:
+        raise ValueError(f'{args.annotations} annotates {annotated_joints} joints but the model predicts '
+                         f'{estimator.num_joints}: use a {dataset} config matching the annotations')
+    # The official loader's order: the annotation file's image order.
+    image_ids = list(ground_truth.imgs)[:args.max_images]
+    rows = []
+    for image_id in tqdm(image_ids, unit='image', desc='evaluate'):
+        path = Path(args.images) / ground_truth.imgs[image_id]['file_name']
+        # The stored pixels, EXIF orientation ignored, as the official data loaders read them.
+        result = estimator.predict(read_image(path, exif_orientation=False))
+        rows += result_rows(image_id, result['keypoints'], result['scores'], category_id=category_id)
+    write_results(rows, args.results)
+    print(f'wrote {len(rows)} people of {len(image_ids)} images to {args.results}')
+    stats, summary = keypoint_ap(ground_truth, rows, dataset, image_ids=image_ids)
+    print(summary, end='')
+    print(ap_table(stats, estimator.config_name))
+    return 0

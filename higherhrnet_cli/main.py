@@ -1,0 +1,33 @@
+"""``higherhrnet``: one console command, one module per subcommand."""
+import argparse
+import sys
+
+from . import client, demo, evaluate, export, extract, predict
+
+SUBCOMMANDS = (predict, demo, extract, client, export, evaluate)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='higherhrnet',
+        description='HigherHRNet bottom-up multi-person pose estimation: pictures, live demo, keypoint '
+                    'extraction, a client for the TorchServe model, ONNX/TensorRT export and COCO / '
+                    'CrowdPose keypoint AP. "higherhrnet COMMAND --help" describes each command.')
+    subparsers = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for module in SUBCOMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        # Bad input and missing files end with one readable line, not a traceback.
+        print(f'higherhrnet {args.command}: error: {error}', file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

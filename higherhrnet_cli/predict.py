@@ -1,0 +1,45 @@
+"""``higherhrnet predict``: people in an image or a folder of images, as JSON and annotated PNGs."""
+from pathlib import Path
+
+from .media import list_images, output_stems, read_image, write_json_and_png
+from .options import add_drawing_arguments, add_image_io_arguments, add_model_arguments, draw, load_estimator
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'predict', help='pose of every person in images: JSON and annotated PNG per image',
+        description='Run the model on an image or on every image of a folder; write, per image, '
+                    'OUT/<name>.json (the schema of the server response) and OUT/<name>.png (the image '
+                    'with joints, limbs, boxes and scores).')
+    add_image_io_arguments(parser)
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help='images handed to the estimator at once (default 4)')
+    add_drawing_arguments(parser)
+    add_model_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from model_def.serialize import people_to_json
+
+    if args.batch_size < 1:
+        raise ValueError(f'--batch-size must be at least 1, got {args.batch_size}')
+    paths = list_images(args.source)
+    stems = output_stems(paths)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    estimator = load_estimator(args)
+    for start in range(0, len(paths), args.batch_size):
+        batch_paths = paths[start:start + args.batch_size]
+        images = [read_image(path) for path in batch_paths]
+        results = estimator.predict(images)
+        for stem, image, result in zip(stems[start:], images, results):
+            response = people_to_json(result, dataset_meta=estimator.dataset_meta,
+                                      image_size=(image.shape[1], image.shape[0]),
+                                      model_name=estimator.config_name, untrained=args.checkpoint is None)
+            annotated = draw(args, image, result['keypoints'], estimator.dataset_meta['skeleton'],
+                             result['bboxes'], result['scores'])
+            write_json_and_png(out, stem, response, annotated)
+            print(f'{stem}: {len(result["scores"])} people')
+    print(f'wrote {2 * len(paths)} files to {out}')
+    return 0

@@ -1,0 +1,46 @@
+"""``higherhrnet evaluate`` end to end on a tiny synthetic dataset with a tiny (untrained) model."""
+import json
+
+import cv2
+import pytest
+
+from cli_testdata import (people_keypoints, synthetic_image, tiny_coco_model,  # noqa: F401 (fixtures)
+                          tiny_crowdpose_model, write_annotations)
+from higherhrnet_cli.keypoint_ap import STATS_NAMES
+from higherhrnet_cli.main import main
+
+
+def _dataset(tmp_path, dataset):
+    images = tmp_path / 'images'
+    images.mkdir()
+    entries = []
+    for image_id in (3, 5):
+        name = f'{image_id:012d}.jpg'
+        cv2.imwrite(str(images / name), synthetic_image(64, 96, seed=image_id))
+        entries.append((image_id, name, 96, 64, people_keypoints(dataset, [(10, 5, 50)])))
+    return write_annotations(tmp_path / 'annotations.json', dataset, entries), images
+
+
+@pytest.mark.parametrize('dataset, model', [('coco', 'tiny_coco_model'), ('crowdpose', 'tiny_crowdpose_model')])
+def test_evaluate_writes_results_and_prints_the_official_table(tmp_path, dataset, model, request, capsys):
+    config, checkpoint = request.getfixturevalue(model)
+    annotations, images = _dataset(tmp_path, dataset)
+    results = tmp_path / 'results.json'
+    assert main(['evaluate', '--annotations', str(annotations), '--images', str(images), '--results', str(results),
+                 '--config', str(config), '--checkpoint', str(checkpoint), '--no-flip-test']) == 0
+    rows = json.loads(results.read_text())
+    assert {row['image_id'] for row in rows} <= {3, 5}
+    assert all(len(row['keypoints']) == 3 * (17 if dataset == 'coco' else 14) for row in rows)
+    printed = capsys.readouterr().out
+    header = '| Arch ' + ' '.join(f'| {name}' for name in STATS_NAMES[dataset]) + ' |'
+    assert header in printed
+    assert f'| {config.stem} |' in printed
+    assert 'Average Precision' in printed
+
+
+def test_evaluate_refuses_annotations_with_other_joints(tmp_path, tiny_crowdpose_model, capsys):
+    config, checkpoint = tiny_crowdpose_model
+    annotations, images = _dataset(tmp_path, 'coco')
+    assert main(['evaluate', '--annotations', str(annotations), '--images', str(images), '--dataset', 'coco',
+                 '--config', str(config), '--checkpoint', str(checkpoint)]) == 2
+    assert 'annotates 17 joints but the model predicts 14' in capsys.readouterr().err

@@ -1,0 +1,64 @@
+"""``higherhrnet predict`` on synthetic pictures with a tiny model: the JSON is the estimator's result."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from cli_testdata import synthetic_image, tiny_coco_model  # noqa: F401 (fixture)
+from higherhrnet_cli.main import main
+
+
+def test_predict_folder_writes_the_estimators_json_and_annotated_pngs(tmp_path, tiny_coco_model):
+    from model_def import PoseEstimator
+    from model_def.serialize import people_to_json
+
+    config, checkpoint = tiny_coco_model
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    # One size, so that the tool's batch of 2 and the check below each take one network pass.
+    images = {'a.png': synthetic_image(96, 128, seed=1), 'b.jpg': synthetic_image(96, 128, seed=2)}
+    for name, image in images.items():
+        cv2.imwrite(str(folder / name), image)
+    (folder / 'notes.txt').write_text('not an image')
+
+    out = tmp_path / 'out'
+    assert main(['predict', str(folder), '--out', str(out), '--config', str(config),
+                 '--checkpoint', str(checkpoint), '--batch-size', '2']) == 0
+    assert sorted(p.name for p in out.iterdir()) == ['a.json', 'a.png', 'b.json', 'b.png']
+
+    estimator = PoseEstimator.from_config(config, checkpoint=checkpoint)
+    # Read back as the tool read them (the JPEG is lossy).
+    read = [cv2.imread(str(folder / name)) for name in ('a.png', 'b.jpg')]
+    for stem, image, result in zip('ab', read, estimator.predict(read)):
+        expected = people_to_json(result, dataset_meta=estimator.dataset_meta,
+                                  image_size=(image.shape[1], image.shape[0]), model_name=estimator.config_name)
+        written = json.loads((out / f'{stem}.json').read_text())
+        assert written == json.loads(json.dumps(expected))
+        assert written['image_size'] == [image.shape[1], image.shape[0]]
+        annotated = cv2.imread(str(out / f'{stem}.png'))
+        assert annotated.shape == image.shape
+        if written['people']:
+            assert not np.array_equal(annotated, image)
+
+
+def test_predict_without_checkpoint_marks_the_json_untrained(tmp_path, tiny_coco_model, capsys):
+    config, _ = tiny_coco_model
+    cv2.imwrite(str(tmp_path / 'one.png'), synthetic_image(64, 64))
+    assert main(['predict', str(tmp_path / 'one.png'), '--out', str(tmp_path / 'out'), '--config', str(config),
+                 '--no-flip-test']) == 0
+    assert json.loads((tmp_path / 'out' / 'one.json').read_text())['untrained'] is True
+    assert 'untrained' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('make_source, message', [
+    (lambda folder: folder / 'missing.png', 'no such image'),
+    (lambda folder: folder, 'holds no images'),
+    (lambda folder: (folder / 'broken.png').write_bytes(b'not a png') and folder / 'broken.png', 'cannot read'),
+])
+def test_predict_bad_input_ends_with_a_clear_error(tmp_path, make_source, message, capsys):
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    source = make_source(folder)
+    assert main(['predict', str(source), '--out', str(tmp_path / 'out')]) == 2
+    assert message in capsys.readouterr().err
