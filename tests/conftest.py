@@ -36,3 +36,14 @@ def load_detweights():
 def reference():
     """``reference('file.npz')`` -> Path, skipping when ../shared is absent."""
     return reference_path
+
+
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """Run a test module with one torch thread: on a shared CPU extra threads only contend
+    (use with ``pytestmark = pytest.mark.usefixtures('one_torch_thread')``)."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

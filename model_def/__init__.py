@@ -1,0 +1,23 @@
+"""HigherHRNet (bottom-up multi-person pose estimation) as mmengine components.
+
+Importing this package registers the network parts in ``registry.MODELS``. The test-time
+pipeline classes are imported lazily because they pull in OpenCV and the grouping code.
+"""
+from .backbones import HRNet
+from .heads import HigherHRNetHead
+from .pose_estimators import HigherHRNet
+
+_LAZY = {
+    'PoseEstimator': 'model_def.estimator',
+    'SimpleHigherHRNet': 'model_def.simple_higherhrnet',
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+__all__ = ['HRNet', 'HigherHRNetHead', 'HigherHRNet', 'PoseEstimator', 'SimpleHigherHRNet']

@@ -1,0 +1,3 @@
+from .higherhrnet import HigherHRNet
+
+__all__ = ['HigherHRNet']

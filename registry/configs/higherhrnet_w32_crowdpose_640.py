@@ -1,0 +1,10 @@
+# HigherHRNet-W32 on CrowdPose, input size 640: official experiments/crowd_pose/higher_hrnet/w32_640_adam_lr1e-3.yaml.
+# An FP16 config: its released weights are in network_to_half's layout (keys under '1.', float16
+# convolutions); they load as float32 and the network runs in float32 here.
+_base_ = ['./_base_/crowdpose.py']
+
+model = dict(
+    backbone=dict(width=32),
+    head=dict(in_channels=32),
+    test_cfg=dict(input_size=640),
+)

@@ -1,0 +1,98 @@
+"""Building from a fresh interpreter in another folder, and from another mmengine project.
+
+Each test runs a script in a new Python process whose working directory is a temporary folder,
+so nothing of this repository is importable except through the installed packages.
+"""
+import subprocess
+import sys
+import textwrap
+
+from conftest import CONFIG_DIR
+
+# another mmengine project: its own child registry and scope, and a model that uses our backbone
+OTHER_PROJECT = {
+    'otherpose/__init__.py': '',
+    # mmengine imports '<scope>.registry' when a Runner's default scope is set
+    'otherpose/registry.py': """
+        from mmengine.registry import MODELS as MMENGINE_MODELS
+        from mmengine.registry import Registry
+
+        MODELS = Registry('model', parent=MMENGINE_MODELS, scope='otherpose', locations=['otherpose.models'])
+    """,
+    'otherpose/models.py': """
+        import torch
+        from mmengine.model import BaseModel
+
+        from otherpose.registry import MODELS
+
+
+        @MODELS.register_module()
+        class CenterNet(BaseModel):
+            def __init__(self, backbone, channels):
+                super().__init__()
+                self.backbone = MODELS.build(backbone)
+                self.center = torch.nn.Conv2d(channels, 1, 1)
+
+            def forward(self, inputs, data_samples=None, mode='tensor'):
+                return self.center(self.backbone(inputs)[0])
+    """,
+    'configs/centernet.py': """
+        custom_imports = dict(imports=['otherpose', 'registry', 'model_def'], allow_failed_imports=False)
+        model = dict(type='otherpose.CenterNet', backbone=dict(type='higherhrnet.HRNet', width=8), channels=8)
+    """,
+    # our model needs nothing but custom_imports
+    'configs/higherhrnet_tiny.py': """
+        custom_imports = dict(imports=['registry', 'model_def'], allow_failed_imports=False)
+        model = dict(
+            type='higherhrnet.HigherHRNet',
+            backbone=dict(type='HRNet', width=8),
+            head=dict(type='HigherHRNetHead', in_channels=8, num_joints=14),
+        )
+    """,
+}
+
+
+def run(script, cwd):
+    path = cwd / 'script.py'
+    path.write_text(textwrap.dedent(script))
+    result = subprocess.run([sys.executable, str(path)], cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_config_builds_in_a_fresh_interpreter_in_another_folder(tmp_path):
+    out = run(f"""
+        import torch
+        from mmengine.config import Config
+        from mmengine.registry import MODELS
+
+        model = MODELS.build(Config.fromfile({str(CONFIG_DIR / 'higherhrnet_w32_crowdpose_512.py')!r}).model)
+        out0, out1 = model.eval()(torch.zeros(1, 3, 64, 64))
+        print(type(model).__module__, model.dataset_meta['dataset_name'], tuple(out0.shape), tuple(out1.shape))
+    """, tmp_path)
+    assert out == ['model_def.pose_estimators.higherhrnet', 'crowdpose', '(1,', '28,', '16,', '16)',
+                   '(1,', '14,', '32,', '32)']
+
+
+def test_another_project_builds_our_model_and_uses_our_backbone(tmp_path):
+    for name, text in OTHER_PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    out = run("""
+        import torch
+        from mmengine.config import Config
+        from mmengine.registry import DefaultScope
+
+        # as inside that project's Runner (default_scope='otherpose')
+        DefaultScope.get_instance('otherpose-test', scope_name='otherpose')
+        centernet = Config.fromfile('configs/centernet.py')
+        higherhrnet = Config.fromfile('configs/higherhrnet_tiny.py')
+        from otherpose.registry import MODELS
+        for cfg in (centernet, higherhrnet):
+            model = MODELS.build(cfg.model).eval()
+            outputs = model(torch.zeros(1, 3, 64, 64))
+            shapes = [tuple(o.shape) for o in (outputs if isinstance(outputs, list) else [outputs])]
+            print(type(model).__name__, type(model.backbone).__module__, str(shapes).replace(' ', ''))
+    """, tmp_path)
+    assert out == ['CenterNet', 'model_def.backbones.hrnet', '[(1,1,16,16)]',
+                   'HigherHRNet', 'model_def.backbones.hrnet', '[(1,28,16,16),(1,14,32,32)]']
