@@ -1,0 +1,70 @@
+"""The tiled searches return what the full-map computations of the official code return."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from model_def import peak_search
+from model_def.peak_search import nms_top_k, refine_argmax, tile_max, tile_min
+
+
+def _smooth(rng, shape, scale):
+    """Bilinearly upsampled noise (like the network's maps) plus tiny pixel noise (no ties)."""
+    channels, height, width = shape
+    coarse = torch.from_numpy(rng.randn(channels, height // 4 + 2, width // 4 + 2).astype(np.float32))
+    maps = F.interpolate(coarse[None], size=(height, width), mode='bilinear', align_corners=False)[0]
+    return maps * scale + torch.from_numpy(rng.rand(*shape).astype(np.float32)) * 1e-4
+
+
+@pytest.mark.parametrize('size', [(16, 16), (37, 50), (64, 96)])
+def test_tile_reductions(size):
+    maps = torch.from_numpy(np.random.RandomState(0).randn(3, *size, 2).astype(np.float32))
+    expected_max = F.max_pool2d(maps.permute(0, 3, 1, 2), 16, 16, ceil_mode=True).permute(0, 2, 3, 1)
+    expected_min = -F.max_pool2d(-maps.permute(0, 3, 1, 2), 16, 16, ceil_mode=True).permute(0, 2, 3, 1)
+    torch.testing.assert_close(tile_max(maps), expected_max, rtol=0, atol=0)
+    torch.testing.assert_close(tile_min(maps), expected_min, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('seed, size, kernel', [(0, (64, 80), 5), (1, (37, 50), 5), (2, (96, 96), 3),
+                                                (3, (20, 20), 7)])
+def test_nms_top_k_equals_full_max_pool(seed, size, kernel):
+    det = _smooth(np.random.RandomState(seed), (6,) + size, 0.4)
+    kept = det * (F.max_pool2d(det[None], kernel, 1, kernel // 2)[0] == det)
+    expected_val, expected_ind = kept.reshape(6, -1).topk(30, dim=1)
+    val, ind = nms_top_k(det, 30, 0.1, kernel)
+    above = expected_val > 0.1
+    assert above.any()
+    torch.testing.assert_close(val > 0.1, above)
+    torch.testing.assert_close(val[above], expected_val[above], rtol=0, atol=0)
+    torch.testing.assert_close(ind[above], expected_ind[above], rtol=0, atol=0)
+
+
+def _full_refine_argmax(det, tag, joint, mean_tag):
+    # the official per-pixel score map, as numpy computes it, and its first row-major argmax
+    found = []
+    for j, q in zip(joint.tolist(), mean_tag.numpy()):
+        score = det[j].numpy() - np.round(((tag[j].numpy() - q[None, None, :]) ** 2).sum(axis=2) ** 0.5)
+        found.append(int(np.argmax(score)))
+    return torch.tensor(found)
+
+
+@pytest.mark.parametrize('dense_fraction', [4, 10 ** 9])  # bounded tiles, and full-map fallback
+@pytest.mark.parametrize('seed, size, num_tags, tag_scale', [
+    (0, (64, 80), 1, 2.0), (1, (37, 50), 2, 1.5), (2, (48, 48), 1, 0.3), (3, (33, 70), 2, 4.0)])
+def test_refine_argmax_equals_full_map(seed, size, num_tags, tag_scale, dense_fraction, monkeypatch):
+    monkeypatch.setattr(peak_search, '_DENSE_FRACTION', dense_fraction)
+    rng = np.random.RandomState(seed)
+    det = _smooth(rng, (5,) + size, 0.4)
+    tag = torch.stack([_smooth(rng, (5,) + size, tag_scale) for _ in range(num_tags)], dim=3)
+    joint = torch.from_numpy(rng.randint(0, 5, 40))
+    mean_tag = torch.from_numpy(rng.randn(40, num_tags).astype(np.float32) * tag_scale)
+    expected = _full_refine_argmax(det, tag, joint, mean_tag)
+    torch.testing.assert_close(refine_argmax(det, tag, joint, mean_tag), expected, rtol=0, atol=0)
+
+
+def test_refine_argmax_ties_take_the_first_pixel():
+    det = torch.zeros(1, 40, 40)
+    det[0, 5, 30] = det[0, 30, 2] = det[0, 30, 3] = 1.0  # three equal maxima
+    tag = torch.zeros(1, 40, 40, 1)
+    found = refine_argmax(det, tag, torch.tensor([0]), torch.zeros(1, 1))
+    assert found.tolist() == [5 * 40 + 30]
