@@ -1,4 +1,5 @@
 """Fixtures shared by every test: where the reference material lives, and a clean cache."""
+import contextlib
 import importlib.util
 import os
 import tempfile
@@ -38,12 +39,22 @@ def reference():
     return reference_path
 
 
-@pytest.fixture(scope='module')
-def one_torch_thread():
-    """Run a test module with one torch thread: on a shared CPU extra threads only contend
-    (use with ``pytestmark = pytest.mark.usefixtures('one_torch_thread')``)."""
+@contextlib.contextmanager
+def torch_on_one_thread():
+    """Torch on one thread meanwhile: the tiny test networks are many small operations, and on a
+    loaded 2-core machine a second spinning thread makes them several times slower."""
     import torch
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """A test module on one torch thread
+    (``pytestmark = pytest.mark.usefixtures('one_torch_thread')``)."""
+    with torch_on_one_thread():
+        yield

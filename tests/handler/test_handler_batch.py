@@ -4,7 +4,6 @@ import os
 
 import numpy as np
 import pytest
-import torch
 import ts
 from handler_testdata import (MAX_IMAGE_PIXELS, b64, bad_requests, converted_requests, encode, jpeg,
                               json_body, synthetic_rgb)
@@ -17,14 +16,7 @@ from handler.image import decode_image
 from model_def import PoseEstimator
 from model_def.serialize import people_to_json
 
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    # A tiny network is many small operations: extra threads on a shared CPU only slow it down.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')

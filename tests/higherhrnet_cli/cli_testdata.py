@@ -1,13 +1,12 @@
 """Small synthetic inputs for the tool tests: a picture, a short video, a COCO-format dataset and tiny
 width-8 models with official-layout checkpoints (fixtures: import them into a test module)."""
-import contextlib
 import json
 
 import cv2
 import numpy as np
 import pytest
-import torch
 
+from conftest import torch_on_one_thread
 from serving import write_tiny_model
 
 # A standing person in a 64-unit box (x, y): nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles.
@@ -86,27 +85,15 @@ def _tiny_model(tmp_path_factory, base_config):
     return _tiny_models[base_config]
 
 
-@contextlib.contextmanager
-def one_torch_thread():
-    """Torch on one thread: the tiny models' convolutions are too small to gain from more, and on a
-    loaded 2-core machine a second spinning thread makes them several times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def tiny_coco_model(tmp_path_factory):
     """(config path, checkpoint path) of a width-8 COCO model; torch runs on one thread meanwhile."""
-    with one_torch_thread():
+    with torch_on_one_thread():
         yield _tiny_model(tmp_path_factory, 'higherhrnet_w32_coco_512')
 
 
 @pytest.fixture
 def tiny_crowdpose_model(tmp_path_factory):
     """(config path, checkpoint path) of a width-8 CrowdPose model; torch runs on one thread meanwhile."""
-    with one_torch_thread():
+    with torch_on_one_thread():
         yield _tiny_model(tmp_path_factory, 'higherhrnet_w32_crowdpose_512')

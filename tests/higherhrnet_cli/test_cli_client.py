@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from serving import running_torchserve, write_tiny_model
 
-from cli_testdata import one_torch_thread, synthetic_image
+from cli_testdata import synthetic_image
+from conftest import torch_on_one_thread
 from higherhrnet_cli.main import main
 
 
@@ -37,7 +38,7 @@ def test_client_writes_the_servers_json_and_annotated_pngs(tmp_path, server, tin
     assert sorted(p.name for p in out.iterdir()) == ['first.json', 'first.png', 'second.json', 'second.png']
 
     # The server runs the same PoseEstimator (its workers on one thread, as here).
-    with one_torch_thread():
+    with torch_on_one_thread():
         estimator = PoseEstimator.from_config(tiny_model[0], checkpoint=tiny_model[1])
         for stem, image in images.items():
             response = json.loads((out / f'{stem}.json').read_text())
