@@ -56,15 +56,15 @@ def _config_in_archive(config, staging):
 
 
 def _untrained_weights(config, path):
-    """Initialised weights of the config's network, saved in the official key layout."""
+    """Initialised weights of the config's network (PyTorch's default initialisation of each layer),
+    saved in the official key layout."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import MODELS
 
     from model_def.checkpoint import to_official_state_dict
+    # No init_weights(): without an init_cfg, mmengine's only logs a line per parameter.
     model = MODELS.build(Config.fromfile(str(config)).model)
-    if hasattr(model, 'init_weights'):
-        model.init_weights()
     torch.save(to_official_state_dict(model), path)
 
 
