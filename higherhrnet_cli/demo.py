@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 
 from .media import open_video, read_batches, video_fps
-from .options import add_drawing_arguments, add_model_arguments, draw, load_estimator
+from .options import add_drawing_arguments, add_model_arguments, draw, load_estimator, positive_int
 
 WINDOW = 'higherhrnet demo (q or Esc quits)'
 # Codecs OpenCV's own writers carry (no system codec needed): Motion-JPEG in .avi, MPEG-4 part 2 in .mp4.
@@ -25,9 +25,9 @@ def add_parser(subparsers):
                         help='do not open a window; write the annotated video to --output')
     parser.add_argument('--output', help='annotated video to write (.avi or .mp4); default demo.avi with '
                                          '--no-display, none otherwise')
-    parser.add_argument('--batch-size', type=int, default=4,
+    parser.add_argument('--batch-size', type=positive_int, default=4,
                         help='frames run through the model together (default 4; 1 = lowest latency)')
-    parser.add_argument('--max-frames', type=int, help='stop after this many frames')
+    parser.add_argument('--max-frames', type=positive_int, help='stop after this many frames')
     add_drawing_arguments(parser)
     add_model_arguments(parser)
     parser.set_defaults(run=run)
@@ -55,10 +55,6 @@ def check_display():
 def run(args):
     if args.display:
         check_display()
-    if args.batch_size < 1:
-        raise ValueError(f'--batch-size must be at least 1, got {args.batch_size}')
-    if args.max_frames is not None and args.max_frames < 1:
-        raise ValueError(f'--max-frames must be at least 1, got {args.max_frames}')
     output = args.output or (None if args.display else 'demo.avi')
     capture = open_video(args.source)
     estimator = load_estimator(args)

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 
 from .media import list_images, open_video, read_batches, read_image
-from .options import add_model_arguments, load_estimator
+from .options import add_model_arguments, load_estimator, positive_int
 
 COLUMNS = ('frame', 'person', 'joint', 'x', 'y', 'score')
 
@@ -22,7 +22,7 @@ def add_parser(subparsers):
     parser.add_argument('--output', required=True, help='.csv or .json file to write')
     parser.add_argument('--format', choices=('csv', 'json'),
                         help='output format (default: from the --output suffix)')
-    parser.add_argument('--batch-size', type=int, default=4, help='frames run together (default 4)')
+    parser.add_argument('--batch-size', type=positive_int, default=4, help='frames run together (default 4)')
     add_model_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -97,8 +97,6 @@ def run(args):
     if file_format not in ('csv', 'json'):
         raise ValueError(f'cannot tell the format from {args.output!r}: name a .csv or .json file or give '
                          '--format')
-    if args.batch_size < 1:
-        raise ValueError(f'--batch-size must be at least 1, got {args.batch_size}')
     count, batches = frame_batches(args.source, args.batch_size)
     estimator = load_estimator(args)
     joint_names = estimator.dataset_meta['keypoint_names']

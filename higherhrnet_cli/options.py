@@ -5,6 +5,17 @@ import sys
 DEFAULT_CONFIG = 'higherhrnet_w32_coco_512'
 
 
+def positive_int(text):
+    """argparse type of the counts (batch sizes, frames): an int of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number, got {text!r}') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
+    return value
+
+
 def add_model_arguments(parser, *, test_options=True):
     group = parser.add_argument_group('model')
     group.add_argument('--config', default=DEFAULT_CONFIG,
@@ -24,7 +35,7 @@ def add_model_arguments(parser, *, test_options=True):
         group.add_argument('--scale-factor', type=float, nargs='+', metavar='SCALE',
                            help="test scales (the official TEST.SCALE_FACTOR; multi-scale: 0.5 1 2, must "
                                 "include 1; default: the config's, 1)")
-        group.add_argument('--max-batch-size', type=int,
+        group.add_argument('--max-batch-size', type=positive_int,
                            help='network inputs per forward pass (a mirrored copy counts; default 32)')
 
 

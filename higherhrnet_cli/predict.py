@@ -2,7 +2,8 @@
 from pathlib import Path
 
 from .media import list_images, output_stems, read_image, write_json_and_png
-from .options import add_drawing_arguments, add_image_io_arguments, add_model_arguments, draw, load_estimator
+from .options import (add_drawing_arguments, add_image_io_arguments, add_model_arguments, draw, load_estimator,
+                      positive_int)
 
 
 def add_parser(subparsers):
@@ -12,7 +13,7 @@ def add_parser(subparsers):
                     'OUT/<name>.json (the schema of the server response) and OUT/<name>.png (the image '
                     'with joints, limbs, boxes and scores).')
     add_image_io_arguments(parser)
-    parser.add_argument('--batch-size', type=int, default=4,
+    parser.add_argument('--batch-size', type=positive_int, default=4,
                         help='images handed to the estimator at once (default 4)')
     add_drawing_arguments(parser)
     add_model_arguments(parser)
@@ -22,8 +23,6 @@ def add_parser(subparsers):
 def run(args):
     from model_def.serialize import people_to_json
 
-    if args.batch_size < 1:
-        raise ValueError(f'--batch-size must be at least 1, got {args.batch_size}')
     paths = list_images(args.source)
     stems = output_stems(paths)
     out = Path(args.out)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import registry
+from .configs import official_configs
 
 BACKBONE_ROOTS = frozenset(
     ['conv1', 'bn1', 'conv2', 'bn2', 'layer1', 'transition1', 'transition2', 'transition3',
@@ -33,8 +33,6 @@ MMPOSE_HEAD = 'keypoint_head'  # mmpose 0.x AEHigherResolutionHead: same modules
 # Prefixes that wrap a whole state dict: DataParallel/DDP, and network_to_half's Sequential
 # (tofp16, network, tofp32) which puts the network at index 1.
 WRAPPER_PREFIXES = ('module.', '1.')
-DATASET_BY_JOINTS = {17: 'coco', 14: 'crowdpose'}
-CONFIG_DIR = Path(registry.__file__).parent / 'configs'
 _LIST_LIMIT = 8
 
 # torch.load(weights_only=True) refuses every non-tensor global. The official training
@@ -145,8 +143,7 @@ def infer_variant(state_dict):
 
 def config_hint(width, num_joints):
     """Which of our config files fit weights of this width and joint count, as a sentence."""
-    dataset = DATASET_BY_JOINTS.get(num_joints)
-    names = sorted(p.name for p in CONFIG_DIR.glob(f'higherhrnet_w{width}_{dataset}_*.py')) if dataset else []
+    names = [path.name for path in official_configs(width, num_joints)]
     what = f'these weights are width {width} with {num_joints} joints'
     if not names:
         return (f'{what}; no shipped config has them: build HigherHRNet with backbone.width={width}, '

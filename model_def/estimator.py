@@ -11,7 +11,6 @@ import copy
 import numbers
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,6 +18,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS
 
 from .checkpoint import load_official_checkpoint
+from .configs import resolve_config
 from .grouping import group_keypoints
 from .test_time_augmentation import aggregate_scales, scale_maps
 from .transforms import get_final_preds, get_multi_scale_size, resize_align_multi_scale
@@ -48,21 +48,6 @@ REDUNDANT_POSE_PIXELS = 3.0
 # The long side of the network input may be at most this many times the short side; beyond it
 # an image is a strip of pixels whose maps would need gigabytes (a 1 x 4000 image: 512 x 2048000).
 MAX_ASPECT_RATIO = 32
-
-CONFIG_DIR = Path(__file__).resolve().parents[1] / 'registry' / 'configs'
-
-
-def resolve_config(config):
-    """A config file path, or the name of one in ``registry/configs`` (``higherhrnet_w32_coco_512``)."""
-    path = Path(config)
-    if path.is_file():
-        return path
-    named = CONFIG_DIR / f'{path.stem}.py'
-    if path.parent == Path('.') and named.is_file():
-        return named
-    known = sorted(p.stem for p in CONFIG_DIR.glob('*.py'))
-    raise FileNotFoundError(f'no config file {config!r} (nor a config named so; known: {known})')
-
 
 def _as_devices(device):
     devices = list(device) if isinstance(device, (list, tuple)) else [device]
@@ -142,7 +127,9 @@ class PoseEstimator:
         self.replicas = [self._prepare(model, self.devices[0])]
         self.replicas += [self._prepare(copy.deepcopy(model), d) for d in self.devices[1:]]
         self.config_name = None
-        # bench/pipeline.py sets this to a dict to collect seconds per stage
+        # Set to a dict to collect the seconds of each stage (preprocess, network, aggregation,
+        # grouping, back-projection) over the following predict calls: the handler (metrics) and
+        # bench/pipeline.py do.
         self.stage_seconds = None
 
     @classmethod

@@ -21,26 +21,25 @@ from mmengine.config import Config
 from mmengine.registry import MODELS
 
 from .checkpoint import load_official_checkpoint
-from .estimator import CONFIG_DIR, PoseEstimator
-
-DATASETS = {17: 'coco', 14: 'crowdpose'}
+from .configs import CONFIG_DIR, DATASET_BY_JOINTS, official_configs
+from .estimator import PoseEstimator
 
 
 def config_for(c, nof_joints, resolution):
     """The config for width ``c``, ``nof_joints`` joints and input size ``resolution``: the official
     one made for that width and resolution, else one of that width, else (any other width, as
     simple-HigherHRNet's network accepts) the W32 one of the dataset, its width set to ``c``."""
-    if nof_joints not in DATASETS:
+    if nof_joints not in DATASET_BY_JOINTS:
         raise ValueError(f'nof_joints must be 17 (COCO) or 14 (CrowdPose), got {nof_joints} '
                          '(simple-HigherHRNet names 15 for MPII, which has no HigherHRNet model)')
     if not isinstance(c, int) or c < 1:
         raise ValueError(f'c (the HRNet width) must be a positive int, got {c!r}')
     if not isinstance(resolution, int) or resolution < 64 or resolution % 64:
         raise ValueError(f'resolution must be a positive multiple of 64, got {resolution!r}')
-    dataset = DATASETS[nof_joints]
-    candidates = sorted(CONFIG_DIR.glob(f'higherhrnet_w{c}_{dataset}_*.py'))
+    candidates = official_configs(c, nof_joints)
     exact = [path for path in candidates if path.stem.endswith(f'_{resolution}')]
-    config = Config.fromfile(str((exact or candidates or [CONFIG_DIR / f'higherhrnet_w32_{dataset}_512.py'])[0]))
+    fallback = CONFIG_DIR / f'higherhrnet_w32_{DATASET_BY_JOINTS[nof_joints]}_512.py'
+    config = Config.fromfile(str((exact or candidates or [fallback])[0]))
     config.model.backbone.width = c
     config.model.head.in_channels = c
     config.model.test_cfg.input_size = resolution

@@ -1,0 +1,28 @@
+"""Where the config files of the official variants live, and finding one by name or by network."""
+from pathlib import Path
+
+import registry
+
+CONFIG_DIR = Path(registry.__file__).resolve().parent / 'configs'
+# Joint count -> dataset name in the config file names (higherhrnet_w<width>_<dataset>_<size>.py).
+DATASET_BY_JOINTS = {17: 'coco', 14: 'crowdpose'}
+
+
+def resolve_config(config):
+    """A config file path, or the name of one in ``registry/configs`` (``higherhrnet_w32_coco_512``)."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    named = CONFIG_DIR / f'{path.stem}.py'
+    if path.parent == Path('.') and named.is_file():
+        return named
+    known = sorted(p.stem for p in CONFIG_DIR.glob('*.py'))
+    raise FileNotFoundError(f'no config file {config!r} (nor a config named so; known: {known})')
+
+
+def official_configs(width, num_joints):
+    """The shipped config files of this width and joint count, sorted (input sizes ascending)."""
+    dataset = DATASET_BY_JOINTS.get(num_joints)
+    if dataset is None:
+        return []
+    return sorted(CONFIG_DIR.glob(f'higherhrnet_w{width}_{dataset}_*.py'))
