@@ -11,7 +11,7 @@ export XDG_CACHE_HOME ?= $(CURDIR)/.cache
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade-strategy only-if-needed -r requirements.txt
 # xtcocotools (CrowdPose AP): its PyPI wheel is built for numpy 1.x and fails to import with our numpy 2;
@@ -34,7 +34,7 @@ CONFIG ?= registry/configs/higherhrnet_w32_coco_512.py
 WEIGHTS ?= weights/pose_higher_hrnet_w32_512.pth
 MODEL_STORE ?= model_store
 SERVE_DIR ?= .serve
-# More archive settings, e.g. "--batch-size 16 --max-batch-delay-ms 20 --workers 2" (python -m handler.archive -h).
+# More archive settings, e.g. "--batch-size 16 --max-batch-delay-ms 20 --workers 2" (python -m higherhrnet.handler.archive -h).
 ARCHIVE_OPTIONS ?=
 # The official pose_higher_hrnet_w32_512.pth (authors' Google Drive id 1V9Iz0ZYy9m8VeaspfKECDW0NKlGsYmO1),
 # fetched from the plain-HTTPS copy of the OpenVINO model zoo and checked against its SHA-384.
@@ -44,14 +44,14 @@ W32_512_SHA384 := d344fcc4e426308139397bd708be1c59500e038a540ea0979b6a10556b5f35
 .PHONY: archive serve stop weights
 
 archive: install
-	$(PY) -m handler.archive --config $(CONFIG) --weights $(WEIGHTS) --export-path $(MODEL_STORE) $(ARCHIVE_OPTIONS)
+	$(PY) -m higherhrnet.handler.archive --config $(CONFIG) --weights $(WEIGHTS) --export-path $(MODEL_STORE) $(ARCHIVE_OPTIONS)
 
 serve: install
 	@test -f $(MODEL_STORE)/higherhrnet.mar || $(MAKE) --no-print-directory archive
-	$(PY) -m handler.server serve --ts-config config.properties --model-store $(MODEL_STORE) --run-dir $(SERVE_DIR)
+	$(PY) -m higherhrnet.handler.server serve --ts-config config.properties --model-store $(MODEL_STORE) --run-dir $(SERVE_DIR)
 
 stop:
-	$(PY) -m handler.server stop --run-dir $(SERVE_DIR)
+	$(PY) -m higherhrnet.handler.server stop --run-dir $(SERVE_DIR)
 
 weights: weights/pose_higher_hrnet_w32_512.pth
 

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model_def import grouping
-from model_def.peak_search import tile_max
+from higherhrnet.model_def import grouping
+from higherhrnet.model_def.peak_search import tile_max
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = REPO_ROOT.parent / 'shared' / 'reference'
@@ -92,7 +92,7 @@ def report(title, setting, best, best_cpu):
 
 def network_maps(flip):
     """Aggregated maps of the sq512 image, our network with detweights coco_w32_512 weights."""
-    from model_def import PoseEstimator
+    from higherhrnet.model_def import PoseEstimator
     spec = importlib.util.spec_from_file_location('detweights', REFERENCE / 'detweights.py')
     detweights = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(detweights)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model_def import PoseEstimator
+from higherhrnet.model_def import PoseEstimator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = REPO_ROOT.parent / 'shared' / 'reference'

@@ -21,8 +21,8 @@ import numpy as np
 import requests
 from PIL import Image
 
-from handler.archive import build_archive
-from handler.server import local_torchserve
+from higherhrnet.handler.archive import build_archive
+from higherhrnet.handler.server import local_torchserve
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

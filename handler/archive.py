@@ -1,10 +1,11 @@
 """Build the TorchServe archive (.mar) of one config and its weights.
 
-    python -m handler.archive --config registry/configs/higherhrnet_w32_coco_512.py \
+    python -m higherhrnet.handler.archive --config registry/configs/higherhrnet_w32_coco_512.py \
         --weights weights/pose_higher_hrnet_w32_512.pth --export-path model_store
 
-The archive holds the handler file, our packages (``handler``, ``model_def``, ``registry`` with
-their layout, so ``import model_def`` works inside the worker), the weights and a
+The archive holds the handler file, our packages under their installed names
+(``higherhrnet.handler``, ``higherhrnet.model_def``, ``higherhrnet.registry``, so the worker imports
+them as the installed project does), the weights and a
 model-config.yaml made from ``handler/model-config.yaml``. ``--weights untrained`` archives
 initialised weights for smoke tests; every response from such an archive says ``"untrained": true``.
 """
@@ -18,7 +19,10 @@ from pathlib import Path
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ('handler', 'model_def', 'registry')
+# repository folder -> its place in the archive (the installed package layout, see setup.py)
+PACKAGES = {'handler': 'higherhrnet/handler', 'model_def': 'higherhrnet/model_def',
+            'registry': 'higherhrnet/registry'}
+NAMESPACE_INIT = REPO_ROOT / 'higherhrnet' / '__init__.py'
 HANDLER_FILE = REPO_ROOT / 'handler' / 'higherhrnet_handler.py'
 MODEL_CONFIG_TEMPLATE = REPO_ROOT / 'handler' / 'model-config.yaml'
 UNTRAINED = 'untrained'
@@ -47,7 +51,8 @@ def _config_in_archive(config, staging):
     any other config is written out flattened (its _base_ files merged in)."""
     config = Path(config).resolve()
     if config.is_relative_to(REPO_ROOT) and config.relative_to(REPO_ROOT).parts[0] in PACKAGES:
-        return config.relative_to(REPO_ROOT).as_posix()
+        parts = config.relative_to(REPO_ROOT).parts
+        return '/'.join((PACKAGES[parts[0]],) + parts[1:])
     from mmengine.config import Config
     target = staging / 'configs' / config.name
     target.parent.mkdir(parents=True)
@@ -62,7 +67,7 @@ def _untrained_weights(config, path):
     from mmengine.config import Config
     from mmengine.registry import MODELS
 
-    from model_def.checkpoint import to_official_state_dict
+    from higherhrnet.model_def.checkpoint import to_official_state_dict
     # No init_weights(): without an init_cfg, mmengine's only logs a line per parameter.
     model = MODELS.build(Config.fromfile(str(config)).model)
     torch.save(to_official_state_dict(model), path)
@@ -84,9 +89,10 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         tmp = Path(tmp)
         # --extra-files copies the contents of a folder: a parent folder keeps the package names.
         staging = tmp / 'extra'
-        for package in PACKAGES:
-            shutil.copytree(REPO_ROOT / package, staging / package,
+        for folder, package in PACKAGES.items():
+            shutil.copytree(REPO_ROOT / folder, staging / package,
                             ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        shutil.copy(NAMESPACE_INIT, staging / 'higherhrnet' / '__init__.py')
         if untrained:
             weights = tmp / 'untrained_weights.pth'
             _untrained_weights(config, weights)

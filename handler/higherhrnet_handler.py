@@ -13,12 +13,12 @@ import numpy as np
 import torch
 from ts.metrics.metric_type_enum import MetricTypes
 
-from handler.errors import BadRequest
-from handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, decode_image
-from handler.options import parse_options
-from handler.request import parse_request
-from model_def import PoseEstimator
-from model_def.serialize import people_to_json
+from higherhrnet.handler.errors import BadRequest
+from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, decode_image
+from higherhrnet.handler.options import parse_options
+from higherhrnet.handler.request import parse_request
+from higherhrnet.model_def import PoseEstimator
+from higherhrnet.model_def.serialize import people_to_json
 
 # Response header telling how many requests TorchServe batched together with this one.
 BATCH_SIZE_HEADER = 'x-higherhrnet-batch-size'

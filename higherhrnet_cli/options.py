@@ -53,7 +53,7 @@ def estimator_options(args):
 
 def load_estimator(args):
     """The ``PoseEstimator`` the options describe; warns on stderr when it runs without weights."""
-    from model_def import PoseEstimator
+    from higherhrnet.model_def import PoseEstimator
 
     if args.checkpoint is None:
         print('warning: no --checkpoint given: the network has untrained (random) weights and its poses '

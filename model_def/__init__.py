@@ -8,8 +8,8 @@ from .heads import HigherHRNetHead
 from .pose_estimators import HigherHRNet
 
 _LAZY = {
-    'PoseEstimator': 'model_def.estimator',
-    'SimpleHigherHRNet': 'model_def.simple_higherhrnet',
+    'PoseEstimator': 'higherhrnet.model_def.estimator',
+    'SimpleHigherHRNet': 'higherhrnet.model_def.simple_higherhrnet',
 }
 
 

@@ -1,7 +1,7 @@
 """Where the config files of the official variants live, and finding one by name or by network."""
 from pathlib import Path
 
-import registry
+from higherhrnet import registry
 
 CONFIG_DIR = Path(registry.__file__).resolve().parent / 'configs'
 # Joint count -> dataset name in the config file names (higherhrnet_w<width>_<dataset>_<size>.py).

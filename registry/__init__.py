@@ -1,18 +1,27 @@
-"""The mmengine registry of higherhrnet-serve.
+"""The mmengine registries of higherhrnet-serve.
 
-``MODELS`` is a child of mmengine's root ``MODELS`` with its own scope, so any mmengine
-project can build ``type='higherhrnet.HigherHRNet'`` (or use ``higherhrnet.HRNet`` as a
-backbone) once this package is imported, e.g. through ``custom_imports`` in a config.
-``locations`` makes a build import the modules that register the classes.
+Each is a child of mmengine's root registry of the same kind with the scope ``higherhrnet``, so
+any mmengine project can build ``type='higherhrnet.HigherHRNet'`` (or use ``higherhrnet.HRNet`` as
+a backbone, ``higherhrnet.BottomUpCocoDataset`` as a dataset, ...) once this package is imported,
+e.g. through ``custom_imports`` in a config. ``locations`` makes a build import the modules that
+register the classes, so a config needs nothing but ``custom_imports=['higherhrnet.registry']``.
 """
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
-MODELS = Registry(
-    'model',
-    parent=MMENGINE_MODELS,
-    scope='higherhrnet',
-    locations=['model_def'],
-)
+# The network, its loss and its data preprocessor.
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope='higherhrnet',
+                  locations=['higherhrnet.model_def'])
+# Training and evaluation data: COCO-format keypoint datasets, and their transforms.
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='higherhrnet',
+                    locations=['higherhrnet.model_def.datasets'])
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='higherhrnet',
+                      locations=['higherhrnet.model_def.datasets.transforms'])
+# Evaluation metrics (COCO / CrowdPose keypoint AP).
+METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='higherhrnet',
+                   locations=['higherhrnet.model_def.evaluation'])
 
-__all__ = ['MODELS']
+__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS']

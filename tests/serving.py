@@ -13,8 +13,8 @@ import psutil
 import torch
 
 from conftest import CONFIG_DIR, load_detweights
-from handler.archive import build_archive
-from handler.server import local_torchserve
+from higherhrnet.handler.archive import build_archive
+from higherhrnet.handler.server import local_torchserve
 
 MODEL_NAME = 'higherhrnet'
 # Small enough for a width-8 network to answer in a second or two on a shared CPU.
@@ -27,7 +27,7 @@ def write_tiny_model(folder, base_config='higherhrnet_w32_coco_512', input_size=
     from mmengine.config import Config
     from mmengine.registry import MODELS
 
-    from model_def.checkpoint import to_official_state_dict
+    from higherhrnet.model_def.checkpoint import to_official_state_dict
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ entries) are ``None`` here too, so indices in key names line up.
 from mmengine.model import BaseModule
 from torch import nn
 
-from registry import MODELS
+from higherhrnet.registry import MODELS
 
 from ..blocks import BLOCKS, BN_MOMENTUM, Bottleneck, conv3x3, make_blocks
 

@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from torch import nn
 import torch
 
-from registry import MODELS
+from higherhrnet.registry import MODELS
 
 from ..blocks import BN_MOMENTUM, BasicBlock
 

@@ -5,7 +5,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from registry import MODELS
+from higherhrnet.registry import MODELS
 
 from ..checkpoint import CheckpointMismatchError, mismatch_report, to_model_state_dict, translate_on_load
 

@@ -9,8 +9,8 @@ from mmengine.registry import MODELS
 from serving import write_tiny_model
 
 from conftest import CONFIG_DIR
-from handler.archive import build_archive, main
-from model_def.checkpoint import load_official_checkpoint
+from higherhrnet.handler.archive import build_archive, main
+from higherhrnet.model_def.checkpoint import load_official_checkpoint
 
 
 @pytest.fixture(scope='module')
@@ -31,15 +31,19 @@ def test_archive_holds_handler_packages_config_weights_and_settings(tmp_path, ti
                         workers=1, device='cpu')
     assert mar == tmp_path / 'higherhrnet.mar'
     names, settings = archive_files(mar)
-    # packages keep their layout; the config travels with its _base_ files
-    assert {'higherhrnet_handler.py', 'handler/request.py', 'handler/image.py', 'model_def/__init__.py',
-            'model_def/estimator.py', 'registry/__init__.py', 'registry/configs/_base_/coco.py',
-            'registry/configs/higherhrnet_w32_coco_512.py', tiny_model[1].name,
+    # packages keep their installed layout under higherhrnet/; the config travels with its _base_ files
+    assert {'higherhrnet_handler.py', 'higherhrnet/__init__.py', 'higherhrnet/handler/request.py',
+            'higherhrnet/handler/image.py', 'higherhrnet/model_def/__init__.py',
+            'higherhrnet/model_def/estimator.py', 'higherhrnet/registry/__init__.py',
+            'higherhrnet/registry/configs/_base_/coco.py',
+            'higherhrnet/registry/configs/higherhrnet_w32_coco_512.py', tiny_model[1].name,
             'MAR-INF/MANIFEST.json', 'model-config.yaml'} <= names
     assert not [name for name in names if '__pycache__' in name]
     assert settings['batchSize'] == 4 and settings['maxBatchDelay'] == 20
     assert settings['minWorkers'] == settings['maxWorkers'] == 1 and settings['deviceType'] == 'cpu'
-    assert settings['handler']['config'] == 'registry/configs/higherhrnet_w32_coco_512.py'
+    assert settings['handler']['config'] == 'higherhrnet/registry/configs/higherhrnet_w32_coco_512.py'
+    # no top-level package of ours that could shadow a user's own 'registry' or 'handler'
+    assert not [name for name in names if name.split('/')[0] in ('handler', 'model_def', 'registry')]
     assert settings['handler']['weights'] == tiny_model[1].name
     assert settings['handler']['untrained'] is False
 

@@ -11,10 +11,10 @@ from serving import write_tiny_model
 from ts.context import Context, RequestProcessor
 from ts.metrics.metric_cache_yaml_impl import MetricsCacheYamlImpl
 
-from handler.higherhrnet_handler import BATCH_SIZE_HEADER, HigherHRNetHandler
-from handler.image import decode_image
-from model_def import PoseEstimator
-from model_def.serialize import people_to_json
+from higherhrnet.handler.higherhrnet_handler import BATCH_SIZE_HEADER, HigherHRNetHandler
+from higherhrnet.handler.image import decode_image
+from higherhrnet.model_def import PoseEstimator
+from higherhrnet.model_def.serialize import people_to_json
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

@@ -6,8 +6,8 @@ from handler_testdata import (MAX_IMAGE_PIXELS, bad_requests, cmyk_jpeg, encode,
                               synthetic_rgb)
 from PIL import Image
 
-from handler.errors import BadRequest
-from handler.image import decode_image
+from higherhrnet.handler.errors import BadRequest
+from higherhrnet.handler.image import decode_image
 
 RGB = synthetic_rgb()
 

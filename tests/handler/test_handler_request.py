@@ -2,9 +2,9 @@
 import pytest
 from handler_testdata import b64, jpeg, json_body
 
-from handler.errors import BadRequest
-from handler.options import parse_options
-from handler.request import parse_request
+from higherhrnet.handler.errors import BadRequest
+from higherhrnet.handler.options import parse_options
+from higherhrnet.handler.request import parse_request
 
 IMAGE = jpeg()
 

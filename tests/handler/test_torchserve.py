@@ -9,10 +9,10 @@ from handler_testdata import (MAX_IMAGE_PIXELS, b64, bad_requests, converted_req
                               synthetic_rgb)
 from serving import running_torchserve, write_tiny_model
 
-from handler.higherhrnet_handler import BATCH_SIZE_HEADER
-from handler.image import decode_image
-from model_def import PoseEstimator
-from model_def.serialize import people_to_json
+from higherhrnet.handler.higherhrnet_handler import BATCH_SIZE_HEADER
+from higherhrnet.handler.image import decode_image
+from higherhrnet.model_def import PoseEstimator
+from higherhrnet.model_def.serialize import people_to_json
 
 # Larger than every concurrent burst below, with a delay long enough for a burst to arrive: each
 # burst is one batch (the header says how large).

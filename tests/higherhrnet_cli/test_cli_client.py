@@ -9,7 +9,7 @@ from serving import running_torchserve, write_tiny_model
 
 from cli_testdata import synthetic_image
 from conftest import torch_on_one_thread
-from higherhrnet_cli.main import main
+from higherhrnet.cli.main import main
 
 
 @pytest.fixture(scope='module')
@@ -25,7 +25,7 @@ def server(tmp_path_factory, tiny_model):
 
 
 def test_client_writes_the_servers_json_and_annotated_pngs(tmp_path, server, tiny_model):
-    from model_def import PoseEstimator
+    from higherhrnet.model_def import PoseEstimator
 
     folder = tmp_path / 'images'
     folder.mkdir()

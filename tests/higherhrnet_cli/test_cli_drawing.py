@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from higherhrnet_cli.drawing import draw_people
+from higherhrnet.cli.drawing import draw_people
 
 SKELETON = [[0, 1], [1, 2]]
 

@@ -6,8 +6,8 @@ import pytest
 
 from cli_testdata import (people_keypoints, synthetic_image, tiny_coco_model,  # noqa: F401 (fixtures)
                           tiny_crowdpose_model, write_annotations)
-from higherhrnet_cli.keypoint_ap import STATS_NAMES
-from higherhrnet_cli.main import main
+from higherhrnet.cli.keypoint_ap import STATS_NAMES
+from higherhrnet.cli.main import main
 
 
 def _dataset(tmp_path, dataset):

@@ -8,14 +8,14 @@ import pytest
 import torch
 
 from cli_testdata import tiny_coco_model  # noqa: F401 (fixture)
-from higherhrnet_cli.main import main
-from higherhrnet_cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx
+from higherhrnet.cli.main import main
+from higherhrnet.cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx
 
 HAS_TENSORRT = importlib.util.find_spec('tensorrt') is not None
 
 
 def _network(config, checkpoint):
-    from model_def import PoseEstimator
+    from higherhrnet.model_def import PoseEstimator
     return PoseEstimator.from_config(config, checkpoint=checkpoint).model.eval()
 
 

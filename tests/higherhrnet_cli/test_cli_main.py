@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from higherhrnet_cli.main import SUBCOMMANDS, build_parser, main
+from higherhrnet.cli.main import SUBCOMMANDS, build_parser, main
 
 MODEL_COMMANDS = ('predict', 'demo', 'extract', 'export', 'evaluate')
 

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from cli_testdata import synthetic_image, tiny_coco_model  # noqa: F401 (fixture)
-from higherhrnet_cli.main import main
+from higherhrnet.cli.main import main
 
 
 def test_predict_folder_writes_the_estimators_json_and_annotated_pngs(tmp_path, tiny_coco_model):
-    from model_def import PoseEstimator
-    from model_def.serialize import people_to_json
+    from higherhrnet.model_def import PoseEstimator
+    from higherhrnet.model_def.serialize import people_to_json
 
     config, checkpoint = tiny_coco_model
     folder = tmp_path / 'images'

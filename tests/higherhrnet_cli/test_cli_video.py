@@ -7,8 +7,8 @@ import cv2
 import pytest
 
 from cli_testdata import synthetic_image, tiny_coco_model, write_video  # noqa: F401 (fixture)
-from higherhrnet_cli.main import main
-from higherhrnet_cli.media import open_video, read_batches
+from higherhrnet.cli.main import main
+from higherhrnet.cli.media import open_video, read_batches
 
 NUM_FRAMES = 3
 
@@ -51,7 +51,7 @@ def test_demo_without_a_display_asks_for_no_display(video, monkeypatch, capsys):
 
 
 def test_extract_video_to_csv_and_json_rows(tmp_path, video, tiny_coco_model, capsys):
-    from model_def import PoseEstimator
+    from higherhrnet.model_def import PoseEstimator
 
     csv_path, json_path = tmp_path / 'rows.csv', tmp_path / 'rows.json'
     assert main(['extract', str(video), '--output', str(csv_path), '--batch-size', '2',

@@ -18,8 +18,8 @@ from mmengine.registry import MODELS
 from mmengine.runner import load_checkpoint, save_checkpoint
 
 from conftest import CONFIG_DIR, load_detweights, reference_path
-from model_def import HigherHRNet
-from model_def.checkpoint import (CheckpointMismatchError, load_checkpoint_file, load_official_checkpoint,
+from higherhrnet.model_def import HigherHRNet
+from higherhrnet.model_def.checkpoint import (CheckpointMismatchError, load_checkpoint_file, load_official_checkpoint,
                                   to_model_state_dict, to_official_state_dict)
 
 HEAD_ROOTS = ('final_layers.', 'deconv_layers.')

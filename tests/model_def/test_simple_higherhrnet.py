@@ -7,9 +7,9 @@ import torch
 from mmengine.registry import MODELS
 
 from conftest import load_detweights, reference_path
-from model_def import PoseEstimator, SimpleHigherHRNet
-from model_def.checkpoint import to_official_state_dict
-from model_def.simple_higherhrnet import config_for
+from higherhrnet.model_def import PoseEstimator, SimpleHigherHRNet
+from higherhrnet.model_def.checkpoint import to_official_state_dict
+from higherhrnet.model_def.simple_higherhrnet import config_for
 
 
 @pytest.fixture(scope='module')

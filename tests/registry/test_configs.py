@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import MODELS
 
 from conftest import CONFIG_DIR, reference_path
-from model_def import HigherHRNet
+from higherhrnet.model_def import HigherHRNet
 
 CONFIGS = sorted(CONFIG_DIR.glob('*.py'))
 OFFICIAL_VARIANTS = ['higherhrnet_w32_coco_512', 'higherhrnet_w32_coco_640', 'higherhrnet_w48_coco_640',
@@ -34,7 +34,7 @@ def test_the_six_official_variants_have_a_config():
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_builds_through_the_root_registry_with_the_right_output_shapes(path):
     cfg = Config.fromfile(path)
-    assert cfg.custom_imports == dict(imports=['registry', 'model_def'], allow_failed_imports=False)
+    assert cfg.custom_imports == dict(imports=['higherhrnet.registry', 'higherhrnet.model_def'], allow_failed_imports=False)
     model = MODELS.build(cfg.model)
     assert isinstance(model, HigherHRNet)
     k = model.num_joints

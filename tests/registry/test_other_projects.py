@@ -37,12 +37,12 @@ OTHER_PROJECT = {
                 return self.center(self.backbone(inputs)[0])
     """,
     'configs/centernet.py': """
-        custom_imports = dict(imports=['otherpose', 'registry', 'model_def'], allow_failed_imports=False)
+        custom_imports = dict(imports=['otherpose', 'higherhrnet.registry', 'higherhrnet.model_def'], allow_failed_imports=False)
         model = dict(type='otherpose.CenterNet', backbone=dict(type='higherhrnet.HRNet', width=8), channels=8)
     """,
     # our model needs nothing but custom_imports
     'configs/higherhrnet_tiny.py': """
-        custom_imports = dict(imports=['registry', 'model_def'], allow_failed_imports=False)
+        custom_imports = dict(imports=['higherhrnet.registry', 'higherhrnet.model_def'], allow_failed_imports=False)
         model = dict(
             type='higherhrnet.HigherHRNet',
             backbone=dict(type='HRNet', width=8),
@@ -57,7 +57,8 @@ def run(script, cwd):
     path.write_text(textwrap.dedent(script))
     result = subprocess.run([sys.executable, str(path)], cwd=cwd, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    return result.stdout.split()
+    # mmengine's logger writes to stdout too: keep only what the script printed
+    return ' '.join(line for line in result.stdout.splitlines() if ' - mmengine - ' not in line).split()
 
 
 def test_config_builds_in_a_fresh_interpreter_in_another_folder(tmp_path):
@@ -70,7 +71,7 @@ def test_config_builds_in_a_fresh_interpreter_in_another_folder(tmp_path):
         out0, out1 = model.eval()(torch.zeros(1, 3, 64, 64))
         print(type(model).__module__, model.dataset_meta['dataset_name'], tuple(out0.shape), tuple(out1.shape))
     """, tmp_path)
-    assert out == ['model_def.pose_estimators.higherhrnet', 'crowdpose', '(1,', '28,', '16,', '16)',
+    assert out == ['higherhrnet.model_def.pose_estimators.higherhrnet', 'crowdpose', '(1,', '28,', '16,', '16)',
                    '(1,', '14,', '32,', '32)']
 
 
@@ -94,5 +95,67 @@ def test_another_project_builds_our_model_and_uses_our_backbone(tmp_path):
             shapes = [tuple(o.shape) for o in (outputs if isinstance(outputs, list) else [outputs])]
             print(type(model).__name__, type(model.backbone).__module__, str(shapes).replace(' ', ''))
     """, tmp_path)
-    assert out == ['CenterNet', 'model_def.backbones.hrnet', '[(1,1,16,16)]',
-                   'HigherHRNet', 'model_def.backbones.hrnet', '[(1,28,16,16),(1,14,32,32)]']
+    assert out == ['CenterNet', 'higherhrnet.model_def.backbones.hrnet', '[(1,1,16,16)]',
+                   'HigherHRNet', 'higherhrnet.model_def.backbones.hrnet', '[(1,28,16,16),(1,14,32,32)]']
+
+
+# a flat project whose own top-level modules have the names of our repository folders
+FLAT_PROJECT = {
+    'registry.py': """
+        from mmengine.registry import MODELS as MMENGINE_MODELS
+        from mmengine.registry import Registry
+
+        MODELS = Registry('model', parent=MMENGINE_MODELS, scope='flatpose', locations=['model_def'])
+    """,
+    'model_def.py': """
+        import torch
+        from mmengine.model import BaseModel
+
+        from registry import MODELS
+
+
+        @MODELS.register_module()
+        class TinyPose(BaseModel):
+            def __init__(self, backbone, channels):
+                super().__init__()
+                self.backbone = MODELS.build(backbone)
+                self.center = torch.nn.Conv2d(channels, 1, 1)
+
+            def forward(self, inputs, data_samples=None, mode='tensor'):
+                return self.center(self.backbone(inputs)[0])
+    """,
+    'handler.py': 'NAME = "the flat project\'s own handler"\n',
+    'config.py': """
+        custom_imports = dict(imports=['registry', 'model_def', 'handler', 'higherhrnet.registry',
+                                       'higherhrnet.model_def'], allow_failed_imports=False)
+        ours = dict(type='higherhrnet.HigherHRNet', backbone=dict(type='HRNet', width=8),
+                    head=dict(type='HigherHRNetHead', in_channels=8, num_joints=17))
+        theirs = dict(type='flatpose.TinyPose', backbone=dict(type='higherhrnet.HRNet', width=8), channels=8)
+    """,
+}
+
+
+def test_a_project_with_its_own_registry_model_def_and_handler_modules_builds_ours(tmp_path):
+    for name, text in FLAT_PROJECT.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    out = run("""
+        import torch
+        from mmengine.config import Config
+        from mmengine.registry import DefaultScope
+
+        import handler
+        import registry
+
+        DefaultScope.get_instance('flatpose-test', scope_name='flatpose')
+        cfg = Config.fromfile('config.py')
+        for model_cfg in (cfg.ours, cfg.theirs):
+            model = registry.MODELS.build(model_cfg).eval()
+            outputs = model(torch.zeros(1, 3, 64, 64))
+            shapes = [tuple(o.shape) for o in (outputs if isinstance(outputs, list) else [outputs])]
+            print(type(model).__name__, type(model.backbone).__module__, str(shapes).replace(' ', ''))
+        # the project's own modules stayed its own
+        print(registry.MODELS.scope, handler.NAME.replace(' ', '_'))
+    """, tmp_path)
+    assert out == ['HigherHRNet', 'higherhrnet.model_def.backbones.hrnet', '[(1,34,16,16),(1,17,32,32)]',
+                   'TinyPose', 'higherhrnet.model_def.backbones.hrnet', '[(1,1,16,16)]',
+                   "flatpose", "the_flat_project's_own_handler"]

@@ -1,6 +1,6 @@
 # HigherHRNet network and the official test settings (experiments/*/higher_hrnet/*.yaml, TEST block,
 # official names in lower case). Variants set the width, the joints, the dataset and input_size.
-custom_imports = dict(imports=['registry', 'model_def'], allow_failed_imports=False)
+custom_imports = dict(imports=['higherhrnet.registry', 'higherhrnet.model_def'], allow_failed_imports=False)
 
 model = dict(
     type='higherhrnet.HigherHRNet',

@@ -4,9 +4,9 @@ import json
 import pytest
 import torch
 
-import registry
+from higherhrnet import registry
 from conftest import reference_path
-from model_def.backbones import HRNet
+from higherhrnet.model_def.backbones import HRNet
 
 HEAD_ROOTS = ('final_layers.', 'deconv_layers.')
 

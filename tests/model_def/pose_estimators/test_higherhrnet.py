@@ -6,11 +6,11 @@ import pytest
 import torch
 from mmengine.model import BaseModel
 
-import registry
+from higherhrnet import registry
 from conftest import load_detweights, reference_path
-from model_def import HigherHRNet
-from model_def.backbones import HRNet
-from model_def.heads import HigherHRNetHead
+from higherhrnet.model_def import HigherHRNet
+from higherhrnet.model_def.backbones import HRNet
+from higherhrnet.model_def.heads import HigherHRNetHead
 
 
 def tiny(width=8, num_joints=17, **kwargs):
