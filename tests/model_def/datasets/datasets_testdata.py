@@ -1,6 +1,7 @@
 """Shared by the dataset tests: the official training pipeline as config dicts, and the synthetic
 dataset of ../shared/reference/train_targets.npz written to disk as a COCO-format dataset."""
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -60,3 +61,23 @@ class PinnedFlip(BottomUpRandomFlip):
 
     def draw_flip(self):
         return self.flip
+
+
+class CollectedLog:
+    """The records mmengine's current logger emits meanwhile (``with CollectedLog() as log``)."""
+
+    def __enter__(self):
+        from mmengine.logging import MMLogger
+        self.logger = MMLogger.get_current_instance()
+        self.records = []
+        self.handler = logging.Handler()
+        self.handler.emit = self.records.append
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+
+    @property
+    def warnings(self):
+        return [record.getMessage() for record in self.records if record.levelno == logging.WARNING]
