@@ -144,8 +144,8 @@ def test_serialized_lazy_and_plain_datasets_agree(coco_root):
 def test_unusable_sample_is_skipped_with_one_warning(coco_root, tmp_path):
     (tmp_path / 'images').mkdir()
     (tmp_path / 'images' / '0001.png').write_bytes(b'not an image')  # image 1 is unreadable
-    for image_id in (2, 4):
-        (tmp_path / 'images' / f'{image_id:04d}.png').write_bytes((coco_root / 'images' / f'{image_id:04d}.png').read_bytes())
+    for name in ('0002.png', '0004.png'):
+        (tmp_path / 'images' / name).write_bytes((coco_root / 'images' / name).read_bytes())
     (tmp_path / 'keypoints.json').write_text((coco_root / 'keypoints.json').read_text())
     dataset = build(tmp_path)
     np.random.seed(0)
