@@ -12,6 +12,7 @@ import numbers
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -21,7 +22,7 @@ from .checkpoint import load_official_checkpoint
 from .configs import resolve_config
 from .grouping import group_keypoints
 from .test_time_augmentation import aggregate_scales, scale_maps
-from .transforms import get_final_preds, get_multi_scale_size, resize_align_multi_scale
+from .transforms import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
 
 # ImageNet statistics of torchvision's Normalize, RGB order, applied to pixels / 255 (float32).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -42,6 +43,7 @@ PIPELINE_DEFAULTS = {
     'filter_redundant_poses': False,  # simple-HigherHRNet's duplicate filter; off = official
     'max_batch_size': 32,  # network inputs per forward pass (a mirrored copy counts as one)
     'return_heatmaps': False,
+    'interpolation': cv2.INTER_LINEAR,  # OpenCV flags of the resize; official: bilinear
 }
 # simple-HigherHRNet drops a person whose joints lie on average closer than this to a kept one.
 REDUNDANT_POSE_PIXELS = 3.0
@@ -109,7 +111,8 @@ class PoseEstimator:
     ``fp16``: network in half precision on CUDA with BatchNorm kept in float32 (as the official test
     of the 640 models); refused on the CPU. ``options``: any ``test_cfg`` key (official names in
     lower case) and the pipeline options ``filter_redundant_poses``, ``max_batch_size``,
-    ``return_heatmaps``; they become the defaults of ``predict``.
+    ``return_heatmaps``, ``interpolation`` (OpenCV flags of the resize); they become the defaults of
+    ``predict``.
     """
 
     def __init__(self, model, device='cpu', fp16=False, **options):
@@ -177,6 +180,7 @@ class PoseEstimator:
                              'a mirrored image); the model has none: pass flip_test=False')
         if not isinstance(options['max_batch_size'], int) or options['max_batch_size'] < 1:
             raise ValueError(f'max_batch_size must be a positive int, got {options["max_batch_size"]}')
+        check_interpolation(options['interpolation'])
 
     @contextlib.contextmanager
     def _stage(self, name, device):
@@ -258,7 +262,8 @@ class PoseEstimator:
         raw = []  # per scale: (outputs, flipped outputs) for the whole chunk
         for scale in scales:
             with self._stage('preprocess', device):
-                inputs, centers, scale_pairs = self._network_inputs(images, test_cfg, scale, device)
+                inputs, centers, scale_pairs = self._network_inputs(images, test_cfg, scale, device,
+                                                                    options['interpolation'])
             with self._stage('network', device):
                 raw.append(self._forward(model, inputs, flip_index is not None,
                                          options['max_batch_size']))
@@ -292,12 +297,12 @@ class PoseEstimator:
             results.append(result)
         return results
 
-    def _network_inputs(self, images, test_cfg, scale, device):
+    def _network_inputs(self, images, test_cfg, scale, device, interpolation=cv2.INTER_LINEAR):
         """Normalised RGB inputs [N, 3, H, W] of one scale, with the centers and scales of the warp."""
         resized, centers, scale_pairs = [], [], []
         for image in images:
             warped, center, scale_pair = resize_align_multi_scale(
-                image, test_cfg['input_size'], scale, min(test_cfg['scale_factor']))
+                image, test_cfg['input_size'], scale, min(test_cfg['scale_factor']), interpolation)
             resized.append(warped)
             centers.append(center)
             scale_pairs.append(scale_pair)

@@ -7,6 +7,8 @@ bit for bit: a different but "equivalent" matrix shifts OpenCV's fixed-point bil
 Conventions: sizes are ``(width, height)`` like OpenCV, points are ``(x, y)``; ``scale`` is the
 official pair ``(scale_x, scale_y)`` in units of 200 image pixels.
 """
+import numbers
+
 import cv2
 import numpy as np
 
@@ -65,15 +67,31 @@ def get_affine_transform(center, scale, output_size, inv=False):
     return cv2.getAffineTransform(src, dst)
 
 
-def resize_align_multi_scale(image, input_size, current_scale, min_scale):
-    """Warp ``image`` to its network input at ``current_scale`` (bilinear, black border).
+def check_interpolation(interpolation):
+    """Raise ``ValueError`` unless ``interpolation`` is a flag value ``cv2.warpAffine`` accepts for the
+    resize (simple-HigherHRNet hands its ``interpolation`` to warpAffine as is)."""
+    if isinstance(interpolation, bool) or not isinstance(interpolation, numbers.Integral):
+        raise ValueError(f'interpolation must be an OpenCV flag such as cv2.INTER_LINEAR, got {interpolation!r}')
+    # WARP_INVERSE_MAP is accepted by warpAffine but would read the resize matrix backwards.
+    if interpolation & cv2.WARP_INVERSE_MAP:
+        raise ValueError(f'interpolation {interpolation} includes cv2.WARP_INVERSE_MAP, which would invert the resize')
+    try:
+        cv2.warpAffine(np.zeros((2, 2, 3), np.uint8), np.eye(2, 3), (2, 2), flags=int(interpolation))
+    except (cv2.error, OverflowError):
+        raise ValueError(f'interpolation {interpolation} is not accepted by cv2.warpAffine; use cv2.INTER_NEAREST, '
+                         'INTER_LINEAR, INTER_CUBIC, INTER_AREA or INTER_LANCZOS4') from None
 
+
+def resize_align_multi_scale(image, input_size, current_scale, min_scale, interpolation=cv2.INTER_LINEAR):
+    """Warp ``image`` to its network input at ``current_scale`` (black border).
+
+    ``interpolation``: the warp's OpenCV flags; the official resize is bilinear (``cv2.INTER_LINEAR``).
     Returns ``(resized, center, scale)``; ``center``/``scale`` are the ones of this scale.
     """
     size, center, scale = get_multi_scale_size(image.shape[0], image.shape[1], input_size,
                                                current_scale, min_scale)
     trans = get_affine_transform(center, scale, size)
-    return cv2.warpAffine(image, trans, size), center, scale
+    return cv2.warpAffine(image, trans, size, flags=interpolation), center, scale
 
 
 def get_final_preds(poses, center, scale, output_size):

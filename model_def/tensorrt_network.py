@@ -1,0 +1,124 @@
+"""The HigherHRNet network run from a TensorRT engine built by ``higherhrnet export --format tensorrt``.
+
+``TensorRTNetwork`` stands in for the PyTorch network wherever the pipeline calls it:
+``network(image)`` takes the ImageNet-normalised batch [N, 3, H, W] on the engine's GPU and returns
+the two official outputs ``(heatmaps_and_tags [N, 2K, H/4, W/4], heatmaps_half [N, K, H/2, W/2])``
+as float32 tensors on that GPU. It carries ``num_joints`` (read from the engine), ``test_cfg`` and
+``dataset_meta`` like the PyTorch model, so ``PoseEstimator`` runs it unchanged.
+
+Written for the TensorRT 10 Python API (named I/O tensors, ``execute_async_v3``). The engine's
+tensor names are the ones the export gives them (``higherhrnet.cli.network_export``); they are
+repeated here so that running an engine does not import the command-line package.
+"""
+from pathlib import Path
+
+import torch
+
+INPUT_NAME = 'image'
+OUTPUT_NAMES = ('heatmaps_and_tags', 'heatmaps_half')
+
+BUILD_HINT = ('build the engine on the GPU machine with `higherhrnet export --format tensorrt --output '
+              'higherhrnet.engine --checkpoint <weights>` and pass its path')
+
+
+def import_tensorrt():
+    """The ``tensorrt`` module, or an ImportError that says what is needed and how to get an engine."""
+    try:
+        import tensorrt
+    except ImportError:
+        raise ImportError('running a TensorRT engine needs the `tensorrt` Python package (pip install tensorrt) '
+                          f'and an NVIDIA GPU; {BUILD_HINT}') from None
+    return tensorrt
+
+
+def _torch_dtype(trt, data_type):
+    dtypes = {trt.DataType.FLOAT: torch.float32, trt.DataType.HALF: torch.float16}
+    if data_type not in dtypes:
+        raise TypeError(f'engine tensors of type {data_type} are not supported (float32 or float16 expected)')
+    return dtypes[data_type]
+
+
+class TensorRTNetwork(torch.nn.Module):
+    """A serialised TensorRT engine of the network, called like the PyTorch network (module docstring).
+
+    Args:
+        engine_path: the ``.engine`` file.
+        device: the CUDA device to run on (``'cuda'`` means the current one).
+        test_cfg, dataset_meta: the config's, for the pipeline (the engine holds only the network).
+    """
+
+    def __init__(self, engine_path, device='cuda', test_cfg=None, dataset_meta=None):
+        super().__init__()
+        device = torch.device(device)
+        if device.type != 'cuda':
+            raise ValueError(f'a TensorRT engine runs on an NVIDIA GPU, not on {device}: pass a CUDA device '
+                             "such as 'cuda:0'")
+        trt = import_tensorrt()
+        if not torch.cuda.is_available():
+            raise RuntimeError('a TensorRT engine needs CUDA, which is not available on this machine')
+        if device.index is None:
+            device = torch.device('cuda', torch.cuda.current_device())
+        engine_path = Path(engine_path)
+        if not engine_path.is_file():
+            raise FileNotFoundError(f'no TensorRT engine file {engine_path}: {BUILD_HINT}')
+        self.trt = trt
+        self.engine_path = engine_path
+        self.test_cfg = dict(test_cfg or {})
+        self.dataset_meta = dict(dataset_meta or {})
+        # An engine is bound to the GPU it was deserialised on; this empty parameter tells code that
+        # asks a module where it runs (``next(model.parameters()).device``) which GPU that is.
+        self.device_marker = torch.nn.Parameter(torch.empty(0, device=device), requires_grad=False)
+        with torch.cuda.device(device):
+            self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
+            self.engine = self.runtime.deserialize_cuda_engine(engine_path.read_bytes())
+            if self.engine is None:
+                raise RuntimeError(f'{engine_path} is not a TensorRT engine this TensorRT '
+                                   f'({trt.__version__}) can load (engines are tied to the TensorRT version '
+                                   f'and GPU that built them); {BUILD_HINT}')
+            self.context = self.engine.create_execution_context()
+        names = {self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)}
+        if names != {INPUT_NAME, *OUTPUT_NAMES}:
+            raise ValueError(f'{engine_path} has the tensors {sorted(names)}, not those of a HigherHRNet engine '
+                             f'({INPUT_NAME!r} -> {OUTPUT_NAMES[0]!r}, {OUTPUT_NAMES[1]!r}); {BUILD_HINT}')
+        self.num_joints = int(self.engine.get_tensor_shape(OUTPUT_NAMES[1])[1])
+        self.input_dtype = _torch_dtype(trt, self.engine.get_tensor_dtype(INPUT_NAME))
+        # (min, opt, max) input shapes of the engine's one optimisation profile
+        self.min_shape, _, self.max_shape = (tuple(shape) for shape in
+                                             self.engine.get_tensor_profile_shape(INPUT_NAME, 0))
+
+    @property
+    def device(self):
+        return self.device_marker.device
+
+    def forward(self, image):
+        if image.ndim != 4 or image.shape[1] != 3:
+            raise ValueError(f'expected an image batch [N, 3, H, W], got {list(image.shape)}')
+        height, width = image.shape[2:]
+        (_, _, min_h, min_w), (max_batch, _, max_h, max_w) = self.min_shape, self.max_shape
+        if not (min_h <= height <= max_h and min_w <= width <= max_w):
+            raise ValueError(f'input {height} x {width} is outside the sizes {self.engine_path.name} was built for '
+                             f'({min_h} x {min_w} to {max_h} x {max_w}): rebuild it with other --min-size / '
+                             '--max-size')
+        image = image.to(self.device, self.input_dtype).contiguous()
+        # the engine's profile caps the batch (export --max-batch-size): larger batches go in pieces
+        with torch.cuda.device(self.device):
+            pieces = [self._run(image[i:i + max_batch]) for i in range(0, len(image), max_batch)]
+        return tuple(torch.cat([piece[k] for piece in pieces]) for k in range(len(OUTPUT_NAMES)))
+
+    def _run(self, image):
+        image = image.contiguous()
+        if not self.context.set_input_shape(INPUT_NAME, tuple(image.shape)):
+            raise ValueError(f'the engine refuses an input of shape {list(image.shape)}')
+        self.context.set_tensor_address(INPUT_NAME, image.data_ptr())
+        outputs = []
+        for name in OUTPUT_NAMES:
+            output = torch.empty(tuple(self.context.get_tensor_shape(name)),
+                                 dtype=_torch_dtype(self.trt, self.engine.get_tensor_dtype(name)),
+                                 device=self.device)
+            self.context.set_tensor_address(name, output.data_ptr())
+            outputs.append(output)
+        # enqueued on PyTorch's stream, so the tensors are ready for whatever PyTorch does next
+        stream = torch.cuda.current_stream(self.device)
+        if not self.context.execute_async_v3(stream.cuda_stream):
+            raise RuntimeError(f'TensorRT failed to run {self.engine_path.name} (see its log above)')
+        return [output.float() for output in outputs]
