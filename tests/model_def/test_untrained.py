@@ -54,7 +54,8 @@ def test_the_same_weights_in_another_process_and_the_callers_rng_untouched(tiny_
 
 def test_the_archive_saves_the_same_weights(tmp_path, tiny_config):
     _untrained_weights(tiny_config, tmp_path / 'weights.pth')
-    assert _digest(torch.load(tmp_path / 'weights.pth', weights_only=True)) == _digest(untrained_state_dict(tiny_config))
+    saved = torch.load(tmp_path / 'weights.pth', weights_only=True)
+    assert _digest(saved) == _digest(untrained_state_dict(tiny_config))
 
 
 def test_they_load_strictly_and_find_people(tiny_config):
