@@ -8,12 +8,14 @@ setting, the minimum over ``--repeat`` runs of each stage (preprocess, network, 
 grouping, back-projection) and the share of everything but the network (goal: at most 10 %).
 Wall-clock times on a loaded machine are noisy (the load average is printed first); ``--threads 1``
 avoids the worst of OpenMP's spinning when other processes hold the cores.
+
+Where ``../shared/reference`` is absent (a user's clone; ``HIGHERHRNET_SHARED`` moves it), it runs a
+seeded synthetic 512 x 512 picture with the project's seeded untrained weights instead, and says so.
 """
 import argparse
 import importlib.util
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +26,7 @@ import torch
 from higherhrnet.model_def import PoseEstimator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = REPO_ROOT.parent / 'shared' / 'reference'
+REFERENCE = Path(os.environ.get('HIGHERHRNET_SHARED') or REPO_ROOT.parent / 'shared') / 'reference'
 STAGES = ('preprocess', 'network', 'aggregation', 'grouping', 'back-projection')
 GOAL_SHARE = 0.10
 
@@ -37,6 +39,27 @@ def detweights_estimator(directory):
     checkpoint = Path(directory) / 'pose_higher_hrnet_w32_512_detweights.pth'
     torch.save(detweights.make_state_dict(keys), checkpoint)
     return PoseEstimator.from_config('higherhrnet_w32_coco_512', checkpoint)
+
+
+def synthetic_image(size=512, seed=0):
+    """A seeded BGR picture: smooth colour blobs (cubic upsampling of 16 x 16 random colours) and noise."""
+    import cv2
+    rng = np.random.RandomState(seed)
+    coarse = rng.randint(0, 256, (16, 16, 3)).astype(np.uint8)
+    smooth = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.int64)
+    return np.clip(smooth + rng.randint(-6, 7, smooth.shape), 0, 255).astype(np.uint8)
+
+
+def bench_inputs(directory):
+    """(estimator, BGR image): the shared sq512 image with detweights, or seeded stand-ins without ../shared."""
+    if (REFERENCE / 'detweights.py').is_file():
+        image = np.load(REFERENCE / 'pipeline_coco_w32_512_sq512.npz')['sq512__image'][..., ::-1]
+        return detweights_estimator(directory), np.ascontiguousarray(image)
+    from higherhrnet.model_def.untrained import untrained_state_dict
+    print(f'{REFERENCE} is absent (a user clone): a seeded synthetic 512 x 512 picture and the seeded untrained '
+          'weights stand in for the sq512 image and detweights (other people: the figures differ from CI\'s)')
+    config = 'higherhrnet_w32_coco_512'
+    return PoseEstimator.from_config(config, untrained_state_dict(config)), synthetic_image()
 
 
 def best_run(estimator, image, repeat, **options):
@@ -59,15 +82,12 @@ def main():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None)
     args = parser.parse_args()
-    if not REFERENCE.is_dir():
-        sys.exit(f'{REFERENCE} is absent: this benchmark needs the shared reference data')
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'load average {os.getloadavg()[0]:.2f} (1 min)')
-    image = np.ascontiguousarray(np.load(REFERENCE / 'pipeline_coco_w32_512_sq512.npz')['sq512__image'][..., ::-1])
     with tempfile.TemporaryDirectory() as directory:
-        estimator = detweights_estimator(directory)
+        estimator, image = bench_inputs(directory)
         for flip in (False, True):
             seconds, people = best_run(estimator, image, args.repeat, flip_test=flip)
             outside = seconds['total'] - seconds['network']

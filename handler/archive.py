@@ -61,16 +61,12 @@ def _config_in_archive(config, staging):
 
 
 def _untrained_weights(config, path):
-    """Initialised weights of the config's network (PyTorch's default initialisation of each layer),
-    saved in the official key layout."""
+    """The config's seeded untrained weights (``model_def/untrained.py``: the same people in every
+    archive, and as the command line without --checkpoint), saved in the official key layout."""
     import torch
-    from mmengine.config import Config
-    from mmengine.registry import MODELS
 
-    from higherhrnet.model_def.checkpoint import to_official_state_dict
-    # No init_weights(): without an init_cfg, mmengine's only logs a line per parameter.
-    model = MODELS.build(Config.fromfile(str(config)).model)
-    torch.save(to_official_state_dict(model), path)
+    from higherhrnet.model_def.untrained import untrained_state_dict
+    torch.save(untrained_state_dict(config), path)
 
 
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,

@@ -76,7 +76,8 @@ def run(args):
             image = read_image(path)
             response = post_image(session, url, path, options, args.timeout)
             keypoints, bboxes, scores = people_arrays(response)
-            annotated = draw(args, image, keypoints, response['skeleton'], bboxes, scores)
+            annotated = draw(args, image, keypoints, response['skeleton'], bboxes, scores,
+                             untrained=response.get('untrained', False))
             write_json_and_png(out, stem, response, annotated)
             print(f'{stem}: {len(scores)} people')
     print(f'wrote {2 * len(paths)} files to {out}')

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import cv2
 
-from .media import open_video, read_batches, video_fps
+from .media import frame_count, open_video, read_batches, video_fps
 from .options import add_drawing_arguments, add_model_arguments, draw, load_estimator, positive_int
 
 WINDOW = 'higherhrnet demo (q or Esc quits)'
@@ -52,7 +52,17 @@ def check_display():
                            'video to --output')
 
 
+def progress_total(capture, max_frames):
+    """The progress bar's total: the video's frame count, capped by --max-frames (None where unknown)."""
+    count = frame_count(capture)
+    if max_frames is None:
+        return count
+    return max_frames if count is None else min(count, max_frames)
+
+
 def run(args):
+    from tqdm import tqdm
+
     if args.display:
         check_display()
     output = args.output or (None if args.display else 'demo.avi')
@@ -63,6 +73,10 @@ def run(args):
     frames = 0
     fps = 0.0
     quit_requested = False
+    # Headless, the terminal shows the progress (frames, frames per second of the whole loop, ETA);
+    # with a window, each frame shows the model's own frame rate.
+    progress = tqdm(total=progress_total(capture, args.max_frames), unit='frame', desc='demo',
+                    disable=args.display)
     try:
         for batch in read_batches(capture, args.batch_size):
             if args.max_frames is not None:
@@ -73,14 +87,14 @@ def run(args):
             batch_fps = len(batch) / max(time.perf_counter() - start, 1e-9)
             fps = batch_fps if frames == 0 else 0.8 * fps + 0.2 * batch_fps
             for frame, result in zip(batch, results):
-                annotated = draw(args, frame, result['keypoints'], skeleton, result['bboxes'], result['scores'])
-                cv2.putText(annotated, f'{fps:.1f} FPS  {len(result["scores"])} people', (10, 25),
-                            cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2, cv2.LINE_AA)
+                annotated = draw(args, frame, result['keypoints'], skeleton, result['bboxes'], result['scores'],
+                                 notes=[f'{fps:.1f} FPS  {len(result["scores"])} people'])
                 if output is not None:
                     if writer is None:
                         writer = open_writer(output, video_fps(capture), (frame.shape[1], frame.shape[0]))
                     writer.write(annotated)
                 frames += 1
+                progress.update(1)
                 if args.display:
                     cv2.imshow(WINDOW, annotated)
                     if cv2.waitKey(1) & 0xFF in (ord('q'), 27):
@@ -91,6 +105,7 @@ def run(args):
     except KeyboardInterrupt:
         pass
     finally:
+        progress.close()
         capture.release()
         if writer is not None:
             writer.release()

@@ -7,16 +7,57 @@ PERSON_COLOURS = (
     (0, 0, 255), (0, 200, 0), (255, 80, 0), (0, 200, 255), (255, 0, 200),
     (200, 200, 0), (120, 0, 255), (0, 128, 255), (255, 160, 160), (80, 255, 160),
 )
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+UNTRAINED_NOTE = 'untrained weights'
 
 
-def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joint_score=0.1):
-    """A copy of ``image`` with every person's joints and skeleton limbs, optionally boxes and scores.
+def text_origin(text, anchor, image_shape, scale, thickness):
+    """Where cv2.putText must start ``text`` (its bottom-left corner, x before y) to write it just above
+    ``anchor`` while its whole box (glyphs, descenders and stroke) stays inside the image.
+
+    Anchors come from joints and boxes, which may lie outside the picture (a person at the border,
+    joints of score 0 far out): the label moves in instead of being cut. A picture smaller than the
+    text keeps its top-left part.
+    """
+    (width, height), baseline = cv2.getTextSize(text, FONT, scale, thickness)
+    margin = thickness  # the stroke and anti-aliasing reach about this far beyond getTextSize's box
+    image_height, image_width = image_shape[:2]
+    x = min(max(int(anchor[0]), margin), image_width - width - margin)
+    y = min(max(int(anchor[1]), height + margin), image_height - baseline - margin)
+    return max(x, margin), max(y, height + margin)
+
+
+def put_label(canvas, text, anchor, colour, scale, thickness):
+    """``text`` written at ``anchor``, moved inside the picture (see ``text_origin``)."""
+    origin = text_origin(text, anchor, canvas.shape, scale, thickness)
+    cv2.putText(canvas, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)
+
+
+def put_notes(canvas, notes, unit):
+    """Lines of white text on a dark band at the top-left (e.g. "untrained weights", the frame rate),
+    readable on any picture."""
+    scale, thickness = 0.5 * unit, unit
+    y = 0
+    for note in notes:
+        (width, height), baseline = cv2.getTextSize(note, FONT, scale, thickness)
+        line_height = height + baseline + 4 * thickness
+        cv2.rectangle(canvas, (0, y), (width + 4 * thickness, y + line_height), (0, 0, 0), -1)
+        cv2.putText(canvas, note, (2 * thickness, y + height + 2 * thickness), FONT, scale, (255, 255, 255),
+                    thickness, cv2.LINE_AA)
+        y += line_height
+
+
+def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joint_score=0.1, notes=()):
+    """A copy of ``image`` with every person's joints and skeleton limbs, optionally boxes, scores and
+    notes.
 
     image: H x W x 3 uint8 BGR. keypoints: [P, K, 3] (x, y, score) in image pixels, x before y.
     skeleton: [i, j] pairs of 0-based joint indices (``dataset_meta['skeleton']``).
     bboxes: optional [P, 4] (x1, y1, x2, y2); scores: optional [P], written at the box's (or the
     person's) top-left corner. Joints with score <= ``min_joint_score`` are not drawn, nor any limb
     touching one: the network leaves undetected joints at score 0 with meaningless coordinates.
+    Score labels stay inside the picture. notes: lines written on a dark band at the top-left, e.g.
+    ``UNTRAINED_NOTE`` for the poses of untrained weights (they must not pass for real results).
     """
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -57,6 +98,6 @@ def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joi
                 anchor = tuple(int(v) for v in xy[visible].min(axis=0))
             else:
                 continue
-            cv2.putText(canvas, f'{float(scores[p]):.2f}', (anchor[0], max(anchor[1] - 3 * unit, 10 * unit)),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.4 * unit, colour, unit, cv2.LINE_AA)
+            put_label(canvas, f'{float(scores[p]):.2f}', (anchor[0], anchor[1] - 3 * unit), colour, 0.4 * unit, unit)
+    put_notes(canvas, notes, unit)
     return canvas

@@ -1,5 +1,7 @@
 """``higherhrnet export``: the network as ONNX (checked against PyTorch) or as a TensorRT engine."""
+import contextlib
 import sys
+import time
 from pathlib import Path
 
 from .options import add_model_arguments, load_estimator
@@ -33,6 +35,19 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
+@contextlib.contextmanager
+def timed_step(description):
+    """Say what starts and, when it ends, how long it took: exports take seconds, TensorRT builds minutes."""
+    print(f'{description} ...', flush=True)
+    start = time.perf_counter()
+    yield
+    print(f'  done in {time.perf_counter() - start:.1f} s', flush=True)
+
+
+def weights_description(half):
+    return 'float16 weights, float32 input and outputs' if half else 'float32'
+
+
 def run(args):
     import torch
 
@@ -48,30 +63,46 @@ def run(args):
                   '`tensorrt` Python package on a machine with an NVIDIA GPU; --format onnx works anywhere',
                   file=sys.stderr)
             return 2
-    estimator = load_estimator(args)
+    with timed_step(f'loading {args.config}'):
+        estimator = load_estimator(args)
     network = estimator.model.eval()
     input_size = int(estimator.test_cfg['input_size'])
     sample_size = (input_size, input_size)
     if args.format == 'onnx':
-        network_export.export_onnx(network, output, sample_size=sample_size, opset=args.opset, half=args.export_fp16)
+        with timed_step(f'exporting the network to ONNX ({weights_description(args.export_fp16)}, opset '
+                        f'{args.opset}, traced at {input_size} x {input_size}, batch and size dynamic)'):
+            network_export.export_onnx(network, output, sample_size=sample_size, opset=args.opset,
+                                       half=args.export_fp16)
         print(f'wrote {output}')
-        if args.check and not args.export_fp16:
+        if args.export_fp16:
+            print('not checked with onnxruntime: --fp16 weights differ from PyTorch float32 by design')
+        elif args.check:
             # A batch of 2 at another, non-square size checks the dynamic axes, not just the traced shape.
-            images = torch.randn(2, 3, input_size // 2, input_size // 2 + 64,
-                                 generator=torch.Generator().manual_seed(0))
-            differences = network_export.onnx_max_differences(network, output, images)
-            for name, difference in zip(network_export.OUTPUT_NAMES, differences):
-                print(f'onnxruntime vs PyTorch on a 2 x 3 x {images.shape[2]} x {images.shape[3]} batch, '
-                      f'{name}: max |difference| {difference:.3g}')
+            height, width = input_size // 2, input_size // 2 + 64
+            images = torch.randn(2, 3, height, width, generator=torch.Generator().manual_seed(0))
+            with timed_step(f'checking it with onnxruntime against PyTorch on a batch of 2 random images '
+                            f'of {width} x {height}'):
+                differences = network_export.onnx_max_differences(network, output, images)
+                for name, difference in zip(network_export.OUTPUT_NAMES, differences):
+                    print(f'  {name}: max |difference| {difference:.3g}')
         return 0
     onnx_path = output.with_suffix('.onnx')
     # TensorRT 11 dropped the FP16 builder flag: there an FP16 engine comes from a float16 graph.
     half_graph = args.export_fp16 and not has_fp16_flag
-    network_export.export_onnx(network, onnx_path, sample_size=sample_size, opset=args.opset, half=half_graph)
+    with timed_step(f'exporting the network to ONNX for TensorRT ({weights_description(half_graph)}, opset '
+                    f'{args.opset})'):
+        network_export.export_onnx(network, onnx_path, sample_size=sample_size, opset=args.opset,
+                                   half=half_graph)
     print(f'wrote {onnx_path}')
-    network_export.build_tensorrt_engine(
-        onnx_path, output, fp16=args.export_fp16 and has_fp16_flag, min_size=args.min_size,
-        opt_size=args.opt_size or input_size, max_size=args.max_size, max_batch_size=args.max_batch_size,
-        workspace_gib=args.workspace_gib)
+    opt_size = args.opt_size or input_size
+    precision = ('FP16 from the float16 graph' if half_graph else
+                 'FP16 builder flag' if args.export_fp16 else 'FP32')
+    with timed_step(f'building the TensorRT engine ({precision}; batch 1 to {args.max_batch_size}, square '
+                    f'sides {args.min_size} to {args.max_size}, tuned for {opt_size} x {opt_size}; this takes '
+                    'minutes)'):
+        network_export.build_tensorrt_engine(
+            onnx_path, output, fp16=args.export_fp16 and has_fp16_flag, min_size=args.min_size,
+            opt_size=opt_size, max_size=args.max_size, max_batch_size=args.max_batch_size,
+            workspace_gib=args.workspace_gib)
     print(f'wrote {output}')
     return 0

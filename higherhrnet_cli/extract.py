@@ -3,9 +3,7 @@ import csv
 import json
 from pathlib import Path
 
-import cv2
-
-from .media import list_images, open_video, read_batches, read_image
+from .media import frame_count, list_images, open_video, read_batches, read_image
 from .options import add_model_arguments, load_estimator, positive_int
 
 COLUMNS = ('frame', 'person', 'joint', 'x', 'y', 'score')
@@ -35,8 +33,7 @@ def frame_batches(source, batch_size):
                    for i in range(0, len(paths), batch_size))
         return len(paths), batches
     capture = open_video(source)
-    # A container's frame count is a header value: good for a progress bar, not to be relied on.
-    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+    count = frame_count(capture)
 
     def batches():
         try:

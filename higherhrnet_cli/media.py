@@ -69,6 +69,12 @@ def video_fps(capture, default=25.0):
     return fps if fps and fps > 0 else default
 
 
+def frame_count(capture):
+    """The number of frames a video's header announces, or None (cameras, streams): good for a progress
+    bar's total, not to be relied on."""
+    return int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+
+
 def read_batches(capture, batch_size):
     """Consecutive frames of an opened capture in lists of up to ``batch_size`` BGR images."""
     if batch_size < 1:

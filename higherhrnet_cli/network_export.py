@@ -4,6 +4,12 @@ The exported graph is the network only (no resizing, flip test or grouping): inp
 ImageNet-normalised float32 batch [N, 3, H, W] with H and W multiples of 32; outputs are the two
 network outputs in order: ``heatmaps_and_tags`` [N, 2K, H/4, W/4] (K heatmaps then K tags) and
 ``heatmaps_half`` [N, K, H/2, W/2]. Batch, height and width are dynamic.
+
+Why multiples of 32: the lowest HRNet branch is at 1/32 of the input and the fuse layers upsample
+it back by exact powers of two, so other sides give branches of unequal sizes. PyTorch's model
+refuses such an input with a clear message, but that check is Python, not part of the traced graph:
+onnxruntime fails deep inside with a broadcast error. ``check_input_size`` gives the clear message
+on the ONNX side (``onnx_forward``, the export and the TensorRT profile).
 """
 import copy
 import warnings
@@ -11,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from higherhrnet.model_def.pose_estimators.higherhrnet import INPUT_MULTIPLE
 
 INPUT_NAME = 'image'
 OUTPUT_NAMES = ('heatmaps_and_tags', 'heatmaps_half')
@@ -42,14 +50,21 @@ class _NetworkOutputs(torch.nn.Module):
         return heatmaps_and_tags.float(), heatmaps_half.float()
 
 
+def check_input_size(height, width, what='input'):
+    """Refuse sides that are not multiples of 32 (see the module docstring) with a clear ValueError."""
+    if height % INPUT_MULTIPLE or width % INPUT_MULTIPLE:
+        raise ValueError(f'{what} sides must be multiples of {INPUT_MULTIPLE}, got {width} x {height} '
+                         f'(W x H): pad or resize the image to multiples of {INPUT_MULTIPLE} '
+                         '(PoseEstimator does)')
+
+
 def export_onnx(network, path, *, sample_size=(512, 512), opset=17, half=False):
     """Write ``network`` (an eval-mode HigherHRNet) to the ONNX file ``path``; returns the path.
 
     ``sample_size`` (height, width) only shapes the traced example: the axes stay dynamic.
     """
     height, width = sample_size
-    if height % 32 or width % 32:
-        raise ValueError(f'sample size must be multiples of 32, got {height} x {width}')
+    check_input_size(height, width, 'sample size')
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     parameter = next(network.parameters())
@@ -67,19 +82,32 @@ def export_onnx(network, path, *, sample_size=(512, 512), opset=17, half=False):
     return path
 
 
+def onnx_forward(onnx_path, images, session=None):
+    """The two outputs of the exported network for ``images`` with onnxruntime (CPU unless ``session``,
+    an ``onnxruntime.InferenceSession`` of the file, says otherwise).
+
+    images: a normalised float32 batch [N, 3, H, W] (numpy or torch), H and W multiples of 32.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[1] != 3:
+        raise ValueError(f'images must be a batch [N, 3, H, W], got shape {images.shape}')
+    check_input_size(*images.shape[2:])
+    if session is None:
+        import onnxruntime
+        session = onnxruntime.InferenceSession(str(onnx_path), providers=['CPUExecutionProvider'])
+    return session.run(list(OUTPUT_NAMES), {INPUT_NAME: images})
+
+
 def onnx_max_differences(network, onnx_path, images):
     """Largest absolute difference between PyTorch and onnxruntime (CPU) for each output on ``images``.
 
-    images: a normalised float32 batch [N, 3, H, W] (numpy or torch).
+    images: a normalised float32 batch [N, 3, H, W] (numpy or torch), H and W multiples of 32.
     """
-    import onnxruntime
-
     images = torch.as_tensor(np.asarray(images, dtype=np.float32))
+    actual = onnx_forward(onnx_path, images)
     parameter = next(network.parameters())
     with torch.no_grad():
         expected = [out.float().cpu().numpy() for out in network(images.to(parameter.device))]
-    session = onnxruntime.InferenceSession(str(onnx_path), providers=['CPUExecutionProvider'])
-    actual = session.run(list(OUTPUT_NAMES), {INPUT_NAME: images.numpy()})
     differences = []
     for name, ours, theirs in zip(OUTPUT_NAMES, expected, actual):
         if ours.shape != theirs.shape:
@@ -103,8 +131,7 @@ def build_tensorrt_engine(onnx_path, engine_path, *, fp16=False, min_size=256, o
                            'package on a machine with an NVIDIA GPU (pip install tensorrt); the ONNX '
                            'export (--format onnx) works everywhere') from None
     for side in (min_size, opt_size, max_size):
-        if side % 32:
-            raise ValueError(f'engine sizes must be multiples of 32, got {side}')
+        check_input_size(side, side, 'engine profile')
     if not min_size <= opt_size <= max_size:
         raise ValueError(f'need min_size <= opt_size <= max_size, got {min_size}, {opt_size}, {max_size}')
     logger = trt.Logger(trt.Logger.WARNING)

@@ -23,7 +23,8 @@ def add_model_arguments(parser, *, test_options=True):
                             f'(e.g. higherhrnet_w48_coco_640; default {DEFAULT_CONFIG})')
     group.add_argument('--checkpoint',
                        help='weights: an official HigherHRNet .pth / .pth.tar or one saved by this project; '
-                            'without it the network is untrained (random weights, meaningless poses)')
+                            'without it the network is untrained (weights drawn from a fixed seed, the same '
+                            'on every run; meaningless poses, and the pictures say so)')
     group.add_argument('--device', default='cpu', help="torch device, e.g. cpu or cuda:0 (default cpu)")
     if test_options:
         group.add_argument('--fp16', action='store_true',
@@ -52,13 +53,17 @@ def estimator_options(args):
 
 
 def load_estimator(args):
-    """The ``PoseEstimator`` the options describe; warns on stderr when it runs without weights."""
+    """The ``PoseEstimator`` the options describe; without --checkpoint the seeded untrained weights
+    (the same people on every run), with a warning on stderr."""
     from higherhrnet.model_def import PoseEstimator
+    from higherhrnet.model_def.untrained import untrained_state_dict
 
-    if args.checkpoint is None:
-        print('warning: no --checkpoint given: the network has untrained (random) weights and its poses '
-              'are meaningless', file=sys.stderr)
-    return PoseEstimator.from_config(args.config, checkpoint=args.checkpoint, device=args.device,
+    checkpoint = args.checkpoint
+    if checkpoint is None:
+        print('warning: no --checkpoint given: the network has untrained weights (drawn from a fixed seed) and '
+              'its poses are meaningless', file=sys.stderr)
+        checkpoint = untrained_state_dict(args.config)
+    return PoseEstimator.from_config(args.config, checkpoint=checkpoint, device=args.device,
                                      fp16=getattr(args, 'fp16', False), **estimator_options(args))
 
 
@@ -75,9 +80,14 @@ def add_drawing_arguments(parser):
     group.add_argument('--no-boxes', dest='boxes', action='store_false', help='draw no person boxes or scores')
 
 
-def draw(args, image, keypoints, skeleton, bboxes, scores):
-    """``draw_people`` with the drawing options of the command line."""
-    from .drawing import draw_people
+def draw(args, image, keypoints, skeleton, bboxes, scores, *, untrained=None, notes=()):
+    """``draw_people`` with the drawing options of the command line. ``untrained`` (default: no
+    --checkpoint given) puts "untrained weights" on the picture, above the other ``notes``."""
+    from .drawing import UNTRAINED_NOTE, draw_people
 
+    if untrained is None:
+        untrained = args.checkpoint is None
+    notes = ((UNTRAINED_NOTE,) if untrained else ()) + tuple(notes)
     return draw_people(image, keypoints, skeleton, bboxes=bboxes if args.boxes else None,
-                       scores=scores if args.boxes else None, min_joint_score=args.min_joint_score)
+                       scores=scores if args.boxes else None, min_joint_score=args.min_joint_score,
+                       notes=notes)

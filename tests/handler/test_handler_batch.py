@@ -109,7 +109,9 @@ def test_requests_with_different_options_in_one_batch(served):
     assert [status for status, _, _ in answers] == [200, 200]
     assert answers[0][1] == expected_json(reference, image)
     assert answers[1][1] == expected_json(reference, image, **options)
-    assert len(answers[1][1]['people']) <= 2
+    # max_num_people caps the candidates per joint, not the people (joints left unmatched start people
+    # of their own), so the count is not bounded by 2; the options must change the answer, though.
+    assert answers[1][1] != answers[0][1]
 
 
 def test_kserve_v1_request_gets_predictions_in_instance_order(served):

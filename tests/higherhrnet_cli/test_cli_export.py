@@ -9,7 +9,7 @@ import torch
 
 from cli_testdata import tiny_coco_model  # noqa: F401 (fixture)
 from higherhrnet.cli.main import main
-from higherhrnet.cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx
+from higherhrnet.cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx, onnx_forward
 
 HAS_TENSORRT = importlib.util.find_spec('tensorrt') is not None
 
@@ -27,6 +27,10 @@ def test_export_command_writes_onnx_equal_to_pytorch(tmp_path, tiny_coco_model, 
     printed = capsys.readouterr().out
     differences = [float(line.rsplit(' ', 1)[1]) for line in printed.splitlines() if 'max |difference|' in line]
     assert len(differences) == 2 and max(differences) < 1e-4
+    # Each step says what it does and how long it took; the check names its batch and image size (W x H).
+    assert 'exporting the network to ONNX (float32, opset 17' in printed
+    assert 'on a batch of 2 random images of 128 x 64 ...' in printed
+    assert printed.count('  done in ') == 3
 
     graph = onnx.load(str(output)).graph
     assert [i.name for i in graph.input] == [INPUT_NAME]
@@ -60,6 +64,15 @@ def test_fp16_onnx_has_half_weights_and_float32_input_and_outputs(tmp_path, tiny
 def test_export_refuses_sizes_that_are_not_multiples_of_32(tmp_path, tiny_coco_model):
     with pytest.raises(ValueError, match='multiples of 32'):
         export_onnx(_network(*tiny_coco_model), tmp_path / 'x.onnx', sample_size=(100, 128))
+
+
+def test_running_the_onnx_file_refuses_sides_that_are_not_multiples_of_32(tmp_path, tiny_coco_model):
+    path = export_onnx(_network(*tiny_coco_model), tmp_path / 'tiny.onnx', sample_size=(64, 64))
+    assert [out.shape for out in onnx_forward(path, np.zeros((1, 3, 64, 96), np.float32))] == [
+        (1, 34, 16, 24), (1, 17, 32, 48)]
+    # onnxruntime itself would fail inside the graph with a broadcast error; we say why first.
+    with pytest.raises(ValueError, match=r'multiples of 32, got 100 x 64 \(W x H\)'):
+        onnx_forward(path, np.zeros((1, 3, 64, 100), np.float32))
 
 
 @pytest.mark.skipif(HAS_TENSORRT, reason='TensorRT is installed here: the engine test below runs instead')

@@ -62,3 +62,22 @@ def test_predict_bad_input_ends_with_a_clear_error(tmp_path, make_source, messag
     source = make_source(folder)
     assert main(['predict', str(source), '--out', str(tmp_path / 'out')]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_without_checkpoint_the_seeded_weights_find_the_same_people_and_the_picture_says_untrained(
+        tmp_path, tiny_coco_model, capsys):
+    config = tiny_coco_model[0]
+    cv2.imwrite(str(tmp_path / 'a.png'), synthetic_image(96, 128, seed=1))
+    documents = []
+    for run in ('first', 'second'):
+        assert main(['predict', str(tmp_path / 'a.png'), '--out', str(tmp_path / run), '--config', str(config),
+                     '--no-flip-test']) == 0
+        documents.append(json.loads((tmp_path / run / 'a.json').read_text()))
+    assert 'untrained weights' in capsys.readouterr().err
+    assert documents[0]['untrained'] is True and documents[0]['people']
+    assert documents[0] == documents[1]
+    # The note's white letters at the top-left (the synthetic picture has no white there).
+    original = cv2.imread(str(tmp_path / 'a.png'))
+    annotated = cv2.imread(str(tmp_path / 'first' / 'a.png'))
+    assert not (original[:20, :120] > 200).all(axis=2).any()
+    assert (annotated[:20, :120] > 200).all(axis=2).sum() > 30

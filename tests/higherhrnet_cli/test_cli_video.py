@@ -28,7 +28,10 @@ def test_demo_without_display_writes_the_annotated_video(tmp_path, video, tiny_c
     output = tmp_path / 'annotated.avi'
     assert main(['demo', str(video), '--no-display', '--output', str(output), '--batch-size', '2',
                  *_model_arguments(tiny_coco_model)]) == 0
-    assert f'{NUM_FRAMES} frames' in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert f'{NUM_FRAMES} frames' in printed.out
+    # tqdm's bar: frames done of the video's count, frames per second (ETA while it runs)
+    assert 'demo: 100%' in printed.err and f'{NUM_FRAMES}/{NUM_FRAMES}' in printed.err and 'frame/s' in printed.err
     capture = open_video(output)
     frames = [frame for batch in read_batches(capture, NUM_FRAMES + 1) for frame in batch]
     capture.release()
