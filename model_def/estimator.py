@@ -245,8 +245,9 @@ class PoseEstimator:
         size, _, _ = get_multi_scale_size(height, width, test_cfg['input_size'], scale,
                                           min(test_cfg['scale_factor']))
         if max(size) > MAX_ASPECT_RATIO * min(size):
-            raise ValueError(f'image of {height} x {width} pixels (H x W) is too elongated: its network '
-                             f'input would be {size[1]} x {size[0]}; the long side may be at most '
+            # sizes W x H, as in every message of the project; size is (width, height)
+            raise ValueError(f'image of {width} x {height} pixels (W x H) is too elongated: its network '
+                             f'input would be {size[0]} x {size[1]}; the long side may be at most '
                              f'{MAX_ASPECT_RATIO} times the short side')
         return size
 
