@@ -115,8 +115,9 @@ def check_weights(config, weights):
 
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
                   max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
-                  max_image_pixels=None):
-    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's."""
+                  max_image_pixels=None, check=True):
+    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
+    ``check=False`` archives the weights without loading them into the config's network first."""
     config, export_path = Path(config), Path(export_path)
     if not config.is_file():
         raise FileNotFoundError(f'config file {config} does not exist')
@@ -124,7 +125,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
     if not untrained and not Path(weights).is_file():
         raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
                                 f'or pass WEIGHTS=<path>.{WEIGHTS_HELP}')
-    if not untrained:
+    if check and not untrained:
         check_weights(config, weights)
     export_path.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix='higherhrnet-archive-') as tmp:
@@ -151,10 +152,11 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
-        archiver = Path(sys.executable).with_name('torch-model-archiver')
+        # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
         subprocess.run([
-            str(archiver), '--model-name', model_name, '--version', '1.0',
-            '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
+            sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
+            'generate_model_archive; sys.exit(generate_model_archive())',
+            '--model-name', model_name, '--version', '1.0', '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
             '--export-path', str(export_path), '--force',
         ], check=True)

@@ -61,7 +61,10 @@ def torchserve_environment(run_dir):
 
 
 def _torchserve():
-    return str(Path(sys.executable).with_name('torchserve'))
+    # TorchServe's launcher as a module of this interpreter, not the venv's `torchserve` script: a
+    # copied or moved venv keeps the old interpreter in its scripts' #! line, and the launcher hands
+    # its own interpreter to the workers.
+    return [sys.executable, '-m', 'ts.model_server']
 
 
 def read_properties(path):
@@ -178,7 +181,7 @@ def launch(ts_config, model_store, run_dir, environment=None):
     if out_path.is_file():
         out_path.replace(run_dir / 'torchserve.out.1')
     with open(out_path, 'wb') as out:
-        subprocess.run([_torchserve(), '--start', '--ts-config', str(Path(ts_config).resolve()),
+        subprocess.run([*_torchserve(), '--start', '--ts-config', str(Path(ts_config).resolve()),
                         '--model-store', str(Path(model_store).resolve()),
                         '--log-config', str(LOG_CONFIG), '--ncs'],
                        env=env, cwd=run_dir, stdout=out, stderr=subprocess.STDOUT, check=True)

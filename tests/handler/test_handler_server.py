@@ -122,3 +122,11 @@ def test_serve_exits_nonzero_with_the_traceback_of_a_worker_that_cannot_load(tin
     assert 'absent_weights.pth' in message and 'Traceback' in message
     assert 'waiting for a worker to load higherhrnet' in capsys.readouterr().out
     assert server_pid(run_dir) is None
+
+
+def test_each_log_line_is_written_once_and_not_to_the_console(server):
+    lines = (server.run_dir / 'logs' / 'ts_log.log').read_text().splitlines()
+    assert any('Model API enabled: false' in line for line in lines)
+    assert len(lines) == len(set(lines))
+    assert 'MODEL_LOG' not in (server.run_dir / 'torchserve.out').read_text()
+    assert any('MODEL_LOG' in line for line in (server.run_dir / 'logs' / 'model_log.log').read_text().splitlines())
