@@ -41,6 +41,9 @@ LISTEN_ADDRESSES = {
     'grpc_management_port': ('grpc_management_address', 'grpc_management_port', '127.0.0.1:7071'),
 }
 PROGRESS_EVERY_S = 15
+# allowed_urls of the repository's config.properties: the .mar files of the model store, written
+# relative; write_ts_config puts the store's absolute path in. Any other value is the operator's.
+STORE_ARCHIVES = r'file://model_store/[^/]+\\.mar'
 
 
 class ServerError(RuntimeError):
@@ -107,6 +110,8 @@ def _describe_process(pid):
 def _listener(host, port):
     """Who listens on (host, port), as words; None when the port is free."""
     with socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET) as probe:
+        # as the server binds: a port whose last connections linger in TIME_WAIT is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
             return None
@@ -166,10 +171,12 @@ def clear_stale_pid_file(run_dir):
         return None
     text = pid_file.read_text().strip()
     pid_file.unlink()
-    alive = text.isdigit() and psutil.pid_exists(int(text))
-    what = (f'{_describe_process(int(text))}, not the TorchServe of {run_dir}' if alive
-            else 'no process' if text.isdigit() else 'not a pid')
-    return f'removed the stale pid file {pid_file} (it named {what}; that process was left alone)'
+    if text.isdigit() and psutil.pid_exists(int(text)):
+        what = (f'{_describe_process(int(text))}, not the TorchServe of {run_dir}; that process was '
+                'left alone')
+    else:
+        what = 'no running process' if text.isdigit() else f'{text[:20]!r}, not a pid'
+    return f'removed the stale pid file {pid_file} (it named {what})'
 
 
 def launch(ts_config, model_store, run_dir, environment=None):
@@ -353,12 +360,15 @@ def _set_property(text, key, value):
 
 def write_ts_config(path, model_store, ports=None, template=REPO_CONFIG):
     """``template`` (the repository's config.properties) with ``model_store`` set, allowed_urls
-    limited to the .mar files of that store, and its five ports (inference, management, metrics,
-    gRPC inference, gRPC management) moved to ``ports`` when given."""
+    (when it is the repository's ``STORE_ARCHIVES``, or absent) limited to the .mar files of that
+    store, and its five ports (inference, management, metrics, gRPC inference, gRPC management)
+    moved to ``ports`` when given."""
     model_store = Path(model_store).resolve()
-    # A Java regex in a properties file: the file format takes a backslash as an escape, so double it.
-    store_archives = f'file://{re.escape(str(model_store))}/[^/]+\\.mar'.replace('\\', '\\\\')
-    settings = {'model_store': str(model_store), 'allowed_urls': store_archives}
+    settings = {'model_store': str(model_store)}
+    if read_properties(template).get('allowed_urls', STORE_ARCHIVES) == STORE_ARCHIVES:
+        # A Java regex in a properties file, which takes a backslash as an escape: doubled.
+        pattern = f'file://{re.escape(str(model_store))}/[^/]+\\.mar'
+        settings['allowed_urls'] = pattern.replace('\\', '\\\\')
     if ports is not None:
         inference, management, metrics, grpc_inference, grpc_management = ports
         settings.update(inference_address=f'http://127.0.0.1:{inference}',
