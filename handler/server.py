@@ -11,6 +11,7 @@ TorchServe's frontend with its temporary folder in ``run_dir``.
 """
 import argparse
 import contextlib
+import datetime
 import json
 import os
 import re
@@ -219,10 +220,21 @@ def _last_lines(path, count, pattern=None):
     return '\n'.join(lines[-count:])
 
 
-def worker_failure(run_dir, count=25):
-    """The worker's last Python traceback from model_log.log (log prefixes cut), or its last lines."""
+def _logged_at(line):
+    """The time.time() of a log line (log4j2's ISO8601 local time at its start), or None."""
+    try:
+        return datetime.datetime.strptime(line[:23], '%Y-%m-%dT%H:%M:%S,%f').timestamp()
+    except ValueError:
+        return None
+
+
+def worker_failure(run_dir, since=0.0, count=25):
+    """The worker's last Python traceback in model_log.log (log prefixes cut), or its last lines;
+    only lines logged from ``since`` (a time.time(), e.g. the frontend's start) on: the file keeps
+    earlier runs too."""
     log = Path(run_dir) / 'logs' / 'model_log.log'
     lines = log.read_text(errors='replace').splitlines() if log.is_file() else []
+    lines = [line for line in lines if (_logged_at(line) or since) >= since]
     messages = [line.split(' MODEL_LOG - ', 1)[-1] for line in lines]
     starts = [i for i, message in enumerate(messages) if message.startswith('Traceback')]
     relevant = messages[starts[-1]:] if starts else messages
@@ -285,6 +297,8 @@ def wait_until_ready(ts_config, model_name, run_dir, timeout_s=300, report=None)
     http = [addresses[name] for name in ('inference_address', 'management_address', 'metrics_address')]
     model_log = Path(run_dir) / 'logs' / 'model_log.log'
     process = server_process(run_dir)
+    # whole seconds: log4j2 writes local time to the millisecond, the frontend starts before its logs
+    started = int(process.create_time()) if process is not None else 0.0
     workers_seen = {}
     start_time = time.monotonic()
     waiting_for, last_report = None, 0.0
@@ -301,7 +315,7 @@ def wait_until_ready(ts_config, model_name, run_dir, timeout_s=300, report=None)
             workers_seen.update((worker.pid, worker) for worker in _workers(process))
             if not all(_alive(worker) for worker in workers_seen.values()):
                 raise ServerError(f'the worker process died while loading {model_name}; the last lines '
-                                  f'of {model_log}:\n{worker_failure(run_dir)}')
+                                  f'of {model_log}:\n{worker_failure(run_dir, started)}')
             now = f'a worker to load {model_name} (its output: {model_log})'
         elapsed = time.monotonic() - start_time
         if now != waiting_for or elapsed - last_report >= PROGRESS_EVERY_S:
@@ -309,7 +323,7 @@ def wait_until_ready(ts_config, model_name, run_dir, timeout_s=300, report=None)
             waiting_for, last_report = now, elapsed
         time.sleep(0.5)
     raise TimeoutError(f'{model_name} not ready after {timeout_s} s (--timeout-s waits longer); the last '
-                       f'lines of {model_log}:\n{worker_failure(run_dir)}')
+                       f'lines of {model_log}:\n{worker_failure(run_dir, started)}')
 
 
 def stop(run_dir, timeout_s=60):
