@@ -46,6 +46,7 @@ def test_registering_a_model_or_a_workflow_is_refused(server):
         answer = requests.post(f'{server.management}/models', params={'url': url, 'model_name': 'evil'},
                                timeout=10)
         assert answer.status_code == 405, (url, answer.text)
+    assert requests.delete(f'{server.management}/models/{server.model_name}', timeout=10).status_code == 405
     # the workflow API is not behind enable_model_api: allowed_urls (the model store's .mar files) is
     for url in (f'http://127.0.0.1:{closed_port}/evil.war', 'file:///tmp/evil.war'):
         answer = requests.post(f'{server.management}/workflows', params={'url': url}, timeout=10)
