@@ -156,7 +156,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         subprocess.run([
             sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
             'generate_model_archive; sys.exit(generate_model_archive())',
-            '--model-name', model_name, '--version', '1.0', '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
+            '--model-name', model_name, '--version', '1.0',
+            '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
             '--export-path', str(export_path), '--force',
         ], check=True)

@@ -51,7 +51,8 @@ def download(url, sha384, destination, timeout_s=30, report=None):
     except (urllib.error.URLError, OSError) as error:
         partial.unlink(missing_ok=True)
         reason = getattr(error, 'reason', None) or error
-        raise DownloadError(f'cannot download {destination.name} from {url} ({reason}; no internet?)') from None
+        raise DownloadError(f'cannot download {destination.name} from {url} '
+                            f'({reason}; no internet?)') from None
     if digest.hexdigest() != sha384:
         partial.unlink()
         raise DownloadError(f'the download of {destination.name} from {url} has SHA-384 '

@@ -1,6 +1,7 @@
 """Start TorchServe, wait until our own server's model answers, stop it leaving no process behind.
 
-    python -m higherhrnet.handler.server serve --ts-config config.properties --model-store model_store --run-dir .serve
+    python -m higherhrnet.handler.server serve --ts-config config.properties --model-store model_store \
+        --run-dir .serve
     python -m higherhrnet.handler.server stop --run-dir .serve
 
 TorchServe keeps its pid file and the unpacked archives in the temporary folder (TMPDIR/TEMP) and
@@ -435,7 +436,7 @@ def serve(ts_config, model_store, model_name, run_dir, timeout_s):
     for the model, say where to send images. Exits non-zero with the reason when it cannot."""
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (Path(model_store) / f'{model_name}.mar').is_file():
-        sys.exit(f'make serve: {Path(model_store) / f"{model_name}.mar"} does not exist: make archive writes it')
+        sys.exit(f'make serve: {Path(model_store) / model_name}.mar does not exist: make archive writes it')
     effective = write_ts_config(run_dir / 'config.properties', model_store, template=ts_config)
     properties = read_properties(effective)
     inference = properties['inference_address']

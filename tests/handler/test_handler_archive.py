@@ -113,7 +113,8 @@ def test_missing_official_weights_without_internet_say_so_in_one_line(tmp_path):
     missing = tmp_path / 'weights' / 'pose_higher_hrnet_w32_512.pth'
     unreachable = f'http://127.0.0.1:{free_ports(1)[0]}/pose_higher_hrnet_w32_512.pth'
     message = archive_main(tmp_path, missing, '--weights-url', unreachable)
-    assert message.startswith(f'make archive: cannot download pose_higher_hrnet_w32_512.pth from {unreachable}')
+    assert message.startswith('make archive: cannot download pose_higher_hrnet_w32_512.pth from '
+                              f'{unreachable} ')
     assert '\n' not in message and 'no internet?' in message and 'WEIGHTS=untrained' in message
     assert 'https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation' in message and str(missing) in message
     assert not missing.exists() and not missing.with_name(missing.name + '.part').exists()

@@ -130,4 +130,4 @@ def test_each_log_line_is_written_once_and_not_to_the_console(server):
     assert any('Model API enabled: false' in line for line in lines)
     assert len(lines) == len(set(lines))
     assert 'MODEL_LOG' not in (server.run_dir / 'torchserve.out').read_text()
-    assert any('MODEL_LOG' in line for line in (server.run_dir / 'logs' / 'model_log.log').read_text().splitlines())
+    assert 'MODEL_LOG' in (server.run_dir / 'logs' / 'model_log.log').read_text()
