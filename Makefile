@@ -30,33 +30,28 @@ bench: install
 # ---- TorchServe: make archive && make serve; make stop -------------------------------------------
 # CONFIG: any registry/configs/*.py (or your own config file); WEIGHTS: its checkpoint in any official
 # layout, or `untrained` for initialised weights (a smoke test: responses say "untrained": true).
+# `make archive` loads WEIGHTS into CONFIG's network first (a bad file fails in seconds) and, when the
+# official pose_higher_hrnet_w32_512.pth is missing, downloads it (SHA-384 checked; handler/official_weights.py).
 CONFIG ?= registry/configs/higherhrnet_w32_coco_512.py
 WEIGHTS ?= weights/pose_higher_hrnet_w32_512.pth
 MODEL_STORE ?= model_store
 SERVE_DIR ?= .serve
 # More archive settings, e.g. "--batch-size 16 --max-batch-delay-ms 20 --workers 2" (python -m higherhrnet.handler.archive -h).
 ARCHIVE_OPTIONS ?=
-# The official pose_higher_hrnet_w32_512.pth (authors' Google Drive id 1V9Iz0ZYy9m8VeaspfKECDW0NKlGsYmO1),
-# fetched from the plain-HTTPS copy of the OpenVINO model zoo and checked against its SHA-384.
-W32_512_URL := https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2022.1/higher-hrnet-w32-human-pose-estimation/ckpt/pose_higher_hrnet_w32_512.pth
-W32_512_SHA384 := d344fcc4e426308139397bd708be1c59500e038a540ea0979b6a10556b5f3530701d86c0cab276fc5710419f91879e3d
 
 .PHONY: archive serve stop weights
 
 archive: install
 	$(PY) -m higherhrnet.handler.archive --config $(CONFIG) --weights $(WEIGHTS) --export-path $(MODEL_STORE) $(ARCHIVE_OPTIONS)
 
+# Fails (non-zero, with the reason) unless its own TorchServe answers: ports taken, a worker that dies.
 serve: install
 	@test -f $(MODEL_STORE)/higherhrnet.mar || $(MAKE) --no-print-directory archive
 	$(PY) -m higherhrnet.handler.server serve --ts-config config.properties --model-store $(MODEL_STORE) --run-dir $(SERVE_DIR)
 
+# Signals only the TorchServe started from $(SERVE_DIR) (checked by its command line); a stale pid file is removed.
 stop:
 	$(PY) -m higherhrnet.handler.server stop --run-dir $(SERVE_DIR)
 
-weights: weights/pose_higher_hrnet_w32_512.pth
-
-weights/pose_higher_hrnet_w32_512.pth:
-	mkdir -p $(@D)
-	curl --location --fail --output $@.part $(W32_512_URL)
-	echo "$(W32_512_SHA384)  $@.part" | sha384sum --check --quiet -
-	mv $@.part $@
+weights:
+	$(PY) -m higherhrnet.handler.official_weights weights/pose_higher_hrnet_w32_512.pth

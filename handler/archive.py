@@ -8,8 +8,14 @@ The archive holds the handler file, our packages under their installed names
 them as the installed project does), the weights and a
 model-config.yaml made from ``handler/model-config.yaml``. ``--weights untrained`` archives
 initialised weights for smoke tests; every response from such an archive says ``"untrained": true``.
+
+The weights are loaded into the config's network first, strictly and weights-only as the worker
+will: a file that is no checkpoint, or does not fit, fails here in seconds rather than as a worker
+restarting under ``make serve``. A missing official file with a download address
+(``official_weights.py``) is fetched and its checksum checked.
 """
 import argparse
+import pickle
 import shutil
 import subprocess
 import sys
@@ -17,6 +23,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
+
+from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # repository folder -> its place in the archive (the installed package layout, see setup.py)
@@ -31,7 +39,7 @@ WEIGHTS_HELP = (
     '  https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation (Google Drive / OneDrive links in its\n'
     '  README): pose_higher_hrnet_w32_512.pth, pose_higher_hrnet_w32_640.pth.tar,\n'
     '  pose_higher_hrnet_w48_640.pth.tar (COCO) and the CrowdPose files.\n'
-    '  `make weights` downloads pose_higher_hrnet_w32_512.pth into weights/;\n'
+    '  `make archive` downloads pose_higher_hrnet_w32_512.pth into weights/ when it is missing;\n'
     '  `make archive WEIGHTS=untrained` archives initialised weights for a smoke test.')
 
 
@@ -69,10 +77,43 @@ def _untrained_weights(config, path):
     torch.save(untrained_state_dict(config), path)
 
 
+class WeightsError(ValueError):
+    """The weights file cannot be loaded into the config's network; the message says why."""
+
+
+def _unreadable(error):
+    """torch.load's reason in one line, without its advice to turn weights-only loading off."""
+    detail = str(error).split('WeightsUnpickler error:')[-1].strip()
+    detail = detail.splitlines()[0].split('  (Could this error message be improved?')[0] if detail else ''
+    return f'{type(error).__name__}: {detail}' if detail else type(error).__name__
+
+
+def check_weights(config, weights):
+    """Load ``weights`` into the network of ``config`` strictly, reading the file weights-only as the
+    worker does; raises ``WeightsError`` naming the file and the reason."""
+    from mmengine.config import Config
+    from mmengine.registry import MODELS
+
+    from higherhrnet.model_def.checkpoint import load_checkpoint_file, load_official_checkpoint
+    try:
+        checkpoint = load_checkpoint_file(weights)
+    except (ValueError, FileNotFoundError) as error:  # our loader's own messages
+        raise WeightsError(str(error) if str(weights) in str(error) else f'{weights}: {error}') from None
+    except (pickle.UnpicklingError, EOFError, KeyError, RuntimeError, OSError) as error:
+        raise WeightsError(f'{weights} is not a PyTorch checkpoint that loads weights-only '
+                           f'(torch.load says {_unreadable(error)})') from None
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    try:
+        load_official_checkpoint(model, checkpoint)
+    except (ValueError, RuntimeError) as error:  # CheckpointMismatchError names keys and the config that fits
+        raise WeightsError(f'{weights} does not fit {Path(config).name}: {error}') from None
+
+
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
                   max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
-                  max_image_pixels=None):
-    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's."""
+                  max_image_pixels=None, check=True):
+    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
+    ``check=False`` archives the weights without loading them into the config's network first."""
     config, export_path = Path(config), Path(export_path)
     if not config.is_file():
         raise FileNotFoundError(f'config file {config} does not exist')
@@ -80,6 +121,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
     if not untrained and not Path(weights).is_file():
         raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
                                 f'or pass WEIGHTS=<path>.{WEIGHTS_HELP}')
+    if check and not untrained:
+        check_weights(config, weights)
     export_path.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix='higherhrnet-archive-') as tmp:
         tmp = Path(tmp)
@@ -105,9 +148,11 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
-        archiver = Path(sys.executable).with_name('torch-model-archiver')
+        # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
         subprocess.run([
-            str(archiver), '--model-name', model_name, '--version', '1.0',
+            sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
+            'generate_model_archive; sys.exit(generate_model_archive())',
+            '--model-name', model_name, '--version', '1.0',
             '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
             '--export-path', str(export_path), '--force',
@@ -128,14 +173,23 @@ def main(argv=None):
     parser.add_argument('--device', default='auto', choices=('auto', 'gpu', 'cpu'))
     parser.add_argument('--response-timeout-s', type=int)
     parser.add_argument('--max-image-pixels', type=int)
+    parser.add_argument('--weights-url', help='where to download missing official weights from '
+                        '(default: their published address)')
     args = parser.parse_args(argv)
+    weights = Path(args.weights)
+    if args.weights != UNTRAINED and not weights.exists() and weights.name in OFFICIAL_URLS:
+        print(f'{weights} is missing: downloading it', flush=True)
+        try:
+            fetch_official(weights, args.weights_url, report=lambda line: print(line, flush=True))
+        except DownloadError as error:
+            sys.exit(f'make archive: {error}')
     try:
         path = build_archive(args.config, args.weights, args.export_path, model_name=args.model_name,
                              batch_size=args.batch_size, max_batch_delay_ms=args.max_batch_delay_ms,
                              workers=args.workers, device=args.device,
                              response_timeout_s=args.response_timeout_s,
                              max_image_pixels=args.max_image_pixels)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, WeightsError) as error:
         sys.exit(f'make archive: {error}')
     print(f'wrote {path}')
 

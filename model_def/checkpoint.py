@@ -16,6 +16,7 @@ keys and ``'head.' + k`` for ``final_layers.*`` / ``deconv_layers.*``. The offic
 load-state-dict pre-hook, so ``model.load_state_dict`` and ``mmengine.runner.load_checkpoint``
 (which walks the submodules' ``_load_from_state_dict`` instead) share one translation.
 """
+import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,11 @@ MMPOSE_HEAD = 'keypoint_head'  # mmpose 0.x AEHigherResolutionHead: same modules
 # (tofp16, network, tofp32) which puts the network at index 1.
 WRAPPER_PREFIXES = ('module.', '1.')
 _LIST_LIMIT = 8
+# torch.load reads each entry of a zip checkpoint whole into memory, at the size the zip declares,
+# and a zip entry may be compressed a thousandfold (a 1 MB file holding 1 GiB). The largest official
+# layout is W48's training checkpoint.pth.tar: state_dict, best_state_dict and Adam's two moments,
+# 4 float32 copies of 63.9 M parameters (0.95 GiB); a file declaring more is refused unread.
+MAX_CHECKPOINT_BYTES = 4 * 4 * 64_000_000
 
 # torch.load(weights_only=True) refuses every non-tensor global. The official training
 # checkpoint stores its metric ('perf') as a numpy float64 scalar, pickled as
@@ -49,11 +55,24 @@ torch.serialization.add_safe_globals([
 ])
 
 
+def check_unpacked_size(path, max_bytes=MAX_CHECKPOINT_BYTES):
+    """Refuse a zip checkpoint whose entries add up to more than ``max_bytes`` once unpacked,
+    before anything is decompressed. (The pre-zip format is read as stored: no check needed.)"""
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(entry.file_size for entry in archive.infolist())
+    if unpacked > max_bytes:
+        raise ValueError(f'{path} unpacks to {unpacked / 2**20:.0f} MiB, more than any HigherHRNet '
+                         f'checkpoint ({max_bytes / 2**20:.0f} MiB at most): refused unread')
+
+
 def load_checkpoint_file(path):
     """Read a checkpoint file on the CPU without executing arbitrary pickled code."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'checkpoint file {path} does not exist')
+    check_unpacked_size(path)
     checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'{path} holds a {type(checkpoint).__name__}, not a state dict')

@@ -1,4 +1,9 @@
-"""handler.archive: what the .mar holds, the missing-weights message, untrained archives."""
+"""handler.archive: what the .mar holds, weights checked before archiving (and the official file
+fetched when missing), untrained archives."""
+import hashlib
+import http.server
+import threading
+import time
 import zipfile
 
 import pytest
@@ -10,6 +15,8 @@ from serving import write_tiny_model
 
 from conftest import CONFIG_DIR
 from higherhrnet.handler.archive import build_archive, main
+from higherhrnet.handler.official_weights import DownloadError, download
+from higherhrnet.handler.server import free_ports
 from higherhrnet.model_def.checkpoint import load_official_checkpoint
 
 
@@ -27,8 +34,9 @@ def archive_files(mar):
 
 def test_archive_holds_handler_packages_config_weights_and_settings(tmp_path, tiny_model):
     config = CONFIG_DIR / 'higherhrnet_w32_coco_512.py'
+    # what the archive holds, not whether the (width 8) weights fit the config: check=False
     mar = build_archive(config, tiny_model[1], tmp_path, batch_size=4, max_batch_delay_ms=20,
-                        workers=1, device='cpu')
+                        workers=1, device='cpu', check=False)
     assert mar == tmp_path / 'higherhrnet.mar'
     names, settings = archive_files(mar)
     # packages keep their installed layout under higherhrnet/; the config travels with its _base_ files
@@ -53,15 +61,87 @@ def test_a_config_outside_the_repository_is_archived_flattened(tmp_path, tiny_mo
     assert settings['handler']['config'] == f'configs/{tiny_model[0].name}' in names
 
 
-def test_missing_weights_say_what_to_put_where(tmp_path, capsys):
+def archive_main(tmp_path, weights, *options):
+    """``make archive`` of the default config with ``weights``; its exit message (None on success)."""
+    try:
+        main(['--config', str(CONFIG_DIR / 'higherhrnet_w32_coco_512.py'), '--weights', str(weights),
+              '--export-path', str(tmp_path / 'store'), *options])
+    except SystemExit as exit_:
+        return str(exit_.code)
+    return None
+
+
+@pytest.fixture
+def loopback_file_server(tmp_path):
+    """An HTTP server on 127.0.0.1 serving ``tmp_path / 'served'``; yields its base URL."""
+    served = tmp_path / 'served'
+    served.mkdir()
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(*args, directory=str(served))  # noqa: E731
+    with http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f'http://127.0.0.1:{server.server_address[1]}', served
+        server.shutdown()
+
+
+NOT_CHECKPOINTS = {
+    'text': b'weights = "pose_higher_hrnet_w32_512.pth"\n',
+    'empty': b'',
+    'jpeg': b'\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00' + bytes(64),
+}
+
+
+@pytest.mark.parametrize('kind', NOT_CHECKPOINTS)
+def test_a_file_that_is_not_a_checkpoint_fails_at_once(tmp_path, kind):
+    weights = tmp_path / 'pose_higher_hrnet_w32_512.pth'
+    weights.write_bytes(NOT_CHECKPOINTS[kind])
+    started = time.monotonic()
+    message = archive_main(tmp_path, weights)
+    assert time.monotonic() - started < 30  # no server, no retries: it reads one small file
+    assert message.startswith(f'make archive: {weights} ') and 'checkpoint' in message
+    assert '\n' not in message and 'weights_only` set to `False' not in message
+    assert not (tmp_path / 'store').exists()
+
+
+def test_weights_of_another_network_fail_naming_the_config_that_fits(tmp_path, tiny_model):
+    message = archive_main(tmp_path, tiny_model[1])
+    assert message.startswith(f'make archive: {tiny_model[1]} does not fit higherhrnet_w32_coco_512.py')
+    assert 'mis-shaped keys' in message and 'width 8 with 17 joints' in message
+    assert not (tmp_path / 'store').exists()
+
+
+def test_missing_official_weights_without_internet_say_so_in_one_line(tmp_path):
     missing = tmp_path / 'weights' / 'pose_higher_hrnet_w32_512.pth'
+    unreachable = f'http://127.0.0.1:{free_ports(1)[0]}/pose_higher_hrnet_w32_512.pth'
+    message = archive_main(tmp_path, missing, '--weights-url', unreachable)
+    assert message.startswith('make archive: cannot download pose_higher_hrnet_w32_512.pth from '
+                              f'{unreachable} ')
+    assert '\n' not in message and 'no internet?' in message and 'WEIGHTS=untrained' in message
+    assert 'https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation' in message and str(missing) in message
+    assert not missing.exists() and not missing.with_name(missing.name + '.part').exists()
+
+
+def test_a_download_is_kept_only_with_the_published_checksum(tmp_path, loopback_file_server, tiny_model):
+    url, served = loopback_file_server
+    served.joinpath('w.pth').write_bytes(tiny_model[1].read_bytes())
+    # the official name with the official checksum: this file is not it
+    official = tmp_path / 'weights' / 'pose_higher_hrnet_w32_512.pth'
+    message = archive_main(tmp_path, official, '--weights-url', f'{url}/w.pth')
+    assert 'not the published' in message and not official.exists()
+    with pytest.raises(DownloadError, match='not the published'):
+        download(f'{url}/w.pth', '0' * 96, tmp_path / 'w.pth')
+    sha384 = hashlib.sha384(tiny_model[1].read_bytes()).hexdigest()
+    assert download(f'{url}/w.pth', sha384, tmp_path / 'w.pth').read_bytes() == tiny_model[1].read_bytes()
+
+
+def test_missing_weights_say_what_to_put_where(tmp_path, capsys):
+    missing = tmp_path / 'weights' / 'my_weights.pth'
     with pytest.raises(SystemExit) as exit_:
         main(['--config', str(CONFIG_DIR / 'higherhrnet_w32_coco_512.py'), '--weights', str(missing),
               '--export-path', str(tmp_path / 'store')])
     message = str(exit_.value.code)
     assert str(missing) in message
     assert 'https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation' in message
-    assert 'make weights' in message and 'WEIGHTS=untrained' in message
+    assert 'WEIGHTS=untrained' in message
     assert not (tmp_path / 'store' / 'higherhrnet.mar').exists()
 
 

@@ -7,6 +7,7 @@ every layout the official files come in, and loaded into the model built from ou
 import functools
 import json
 import pickle
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -207,6 +208,33 @@ def test_arbitrary_pickles_are_refused(tmp_path):
     torch.save({'state_dict': {}, 'gadget': Gadget()}, path)
     with pytest.raises(pickle.UnpicklingError, match='print'):
         load_checkpoint_file(path)
+
+
+def zip_bomb(path, unpacked_bytes=2**30):
+    """A torch checkpoint (zip) whose storage entry is ``unpacked_bytes`` of zeros, deflated (at the
+    fastest level: a 200th, ~5 MB) so that torch.load would allocate and inflate all of it."""
+    torch.save({'weight': torch.zeros(4)}, path)
+    with zipfile.ZipFile(path) as small:
+        entries = [(entry.filename, small.read(entry)) for entry in small.infolist()]
+    chunk = bytes(1 << 24)
+    with zipfile.ZipFile(path, 'w', compression=zipfile.ZIP_DEFLATED, compresslevel=1) as bomb:
+        for name, data in entries:
+            if name.endswith('/data/0'):
+                with bomb.open(name, 'w', force_zip64=True) as storage:
+                    for _ in range(unpacked_bytes // len(chunk)):
+                        storage.write(chunk)
+            else:
+                bomb.writestr(name, data)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    path = zip_bomb(tmp_path / 'bomb.pth')
+    assert path.stat().st_size < 8 * 2**20
+    started = time.monotonic()
+    with pytest.raises(ValueError, match='unpacks to 1024 MiB, more than any HigherHRNet checkpoint'):
+        load_checkpoint_file(path)
+    assert time.monotonic() - started < 5  # the zip's directory is read, nothing is inflated
 
 
 def test_missing_unexpected_and_misshaped_keys_are_named():
