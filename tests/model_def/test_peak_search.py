@@ -131,12 +131,12 @@ def test_tie_at_the_kth_place_takes_the_official_choice(full_map_calls):
     torch.testing.assert_close(ind, expected_ind, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize('seed, size', [(0, (64, 80)), (1, (37, 50))])
-def test_flat_tops_take_the_official_order(seed, size, full_map_calls):
+@pytest.mark.parametrize('seed, size, kernel', [(0, (64, 80), 5), (1, (37, 50), 7), (2, (40, 33), 3)])
+def test_flat_tops_take_the_official_order(seed, size, kernel, full_map_calls):
     # quantised smooth maps: plateaus of exactly equal values, kept whole by the NMS
     det = torch.round(_smooth(np.random.RandomState(seed), (6,) + size, 0.4) * 20) / 20
-    expected_val, expected_ind = _official_top_k(det, 30)
-    val, ind = nms_top_k(det, 30, 0.1)
+    expected_val, expected_ind = _official_top_k(det, 30, kernel)
+    val, ind = nms_top_k(det, 30, 0.1, kernel)
     assert full_map_calls
     torch.testing.assert_close(val, expected_val, rtol=0, atol=0)
     torch.testing.assert_close(ind, expected_ind, rtol=0, atol=0)
