@@ -9,7 +9,10 @@ Two inputs per setting:
     the official ``grouped`` golden of ``pipeline_coco_w32_512_sq512.npz``;
 (b) a synthetic 30-person 512 x 512 case of our own (smooth tags per person, flip = two tag
     channels); the result is checked against the same grouping run with the ``munkres==1.1.4``
-    package instead of our port.
+    package instead of our port;
+(c) the same case with the heat rounded to multiples of 1/64: flat-topped maxima of equal values,
+    whose official order only the full-map ``topk`` gives, so the top-k search falls back to it
+    (the cost of that fallback; (a) and (b) have no equal candidates and keep the tiled search).
 
 Prints the minimum over ``--repeat`` runs per stage and in total, as wall-clock and as process CPU
 time, the official anchors (official code on our 2-core machine class: 440 ms without flip, 4000 ms
@@ -28,7 +31,7 @@ import numpy as np
 import torch
 
 from higherhrnet.model_def import grouping
-from higherhrnet.model_def.peak_search import tile_max
+from higherhrnet.model_def.peak_search import tie_order_matters, tiled_nms_top_k, tile_max
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # HIGHERHRNET_SHARED moves the shared folder (as for the tests); a user's clone has none.
@@ -152,6 +155,21 @@ def synthetic_maps(num_tags, people=30, size=512, seed=0):
     return heat.astype(np.float32), tags.astype(np.float32)
 
 
+def flat_topped(heat, step=1 / 64):
+    """The heat rounded to multiples of ``step``: plateaus of exactly equal values, as where a
+    constant region (a padded border) is upsampled."""
+    return (np.round(heat / step) * step).astype(np.float32)
+
+
+def takes_full_map(det):
+    """Whether equal candidates send the top-k search to the official full-map topk."""
+    det = torch.from_numpy(det)
+    cfg = grouping.grouping_config({}, det.shape[0])
+    val_k, _ = tiled_nms_top_k(det, cfg['max_num_people'] + 1, cfg['detection_threshold'],
+                               cfg['nms_kernel'])
+    return tie_order_matters(val_k, cfg['detection_threshold'])
+
+
 def same_as_munkres_package(det, tag, expected):
     """Re-run the grouping with munkres 1.1.4 (lists) in place of our port: identical output?"""
     from munkres import Munkres
@@ -193,7 +211,12 @@ def main():
         best, best_cpu, expected = measure(det, tag, args.repeat)
         report(f'synthetic 30 people, {setting}', setting, best, best_cpu)
         print(f'{"":28s} {len(expected[0])} people; identical with munkres 1.1.4: '
-              f'{same_as_munkres_package(det, tag, expected)}')
+              f'{same_as_munkres_package(det, tag, expected)}; full-map top-k: '
+              f'{takes_full_map(det)}')
+        det = flat_topped(det)
+        best, best_cpu, expected = measure(det, tag, args.repeat)
+        report(f'flat tops 30 people, {setting}', setting, best, best_cpu)
+        print(f'{"":28s} {len(expected[0])} people; full-map top-k: {takes_full_map(det)}')
     return 0
 
 

@@ -7,7 +7,10 @@ assignment problems) runs on the CPU, with ``model_def.assignment.classic_munkre
 
 Coordinates are heatmap pixels, x (column) before y (row). Float arithmetic follows the official
 code: float32 where it works on the float32 maps, float64 where numpy promotes (candidate rows,
-tag distances, matching costs).
+tag distances, matching costs). Equal values are resolved as the official code resolves them:
+equal candidates in the order ``torch.topk`` returns them on the full map (its own order, not by
+index), the candidates enter the assignment in that order, refine takes the first row-major maximum
+(numpy ``argmax``), and adjust steps by -0.25 between equal neighbours.
 """
 import numpy as np
 import torch
@@ -139,7 +142,8 @@ def top_k(det, tag, max_num_people, detection_threshold=0.1, nms_kernel=5, tile_
     """
     num_joints, height, width = det.shape
     # NMS keeps a pixel where the max-pool equals it exactly, so every pixel of a flat-topped
-    # maximum survives. The official code pools every pixel; peak_search only the top tiles.
+    # maximum survives. The official code pools every pixel; peak_search only the top tiles,
+    # unless equal candidates make the official topk's own order of equal values matter.
     val_k, ind = nms_top_k(det, max_num_people, detection_threshold, nms_kernel, tile_max_det)
     tag_k = tag.reshape(num_joints, height * width, -1).gather(
         1, ind[:, :, None].expand(-1, -1, tag.shape[3]))

@@ -7,6 +7,10 @@ pixels near the best values, so the maps are cut into square tiles with cheap pe
 evaluated pixel by pixel. The results are those of the full computation, float32 ties included:
 the bounds are computed with the same monotone float32 operations as the exact values.
 
+One thing tiles cannot give: the order in which ``torch.topk`` returns equal values (its own, not
+by index), which the official grouping inherits. Where equal peaks above the detection threshold
+make that order matter, the top-k search runs the official full-map ``topk`` instead.
+
 Maps are ``[K, H, W]`` (heat) and ``[K, H, W, T]`` (tags) torch tensors on any device.
 """
 import torch
@@ -108,7 +112,51 @@ def nms_top_k(det, k, threshold, nms_kernel=5, tile_max_det=None):
     NMS keeps a pixel equal to the maximum of the ``nms_kernel`` square around it (implicit -inf
     outside the map; stride 1, padding ``nms_kernel // 2``). Returns float32 values ``[K, k]``
     (descending) and int64 flat indices. Entries with value <= ``threshold`` are not meaningful
-    (the official ones are zeros of suppressed pixels in unspecified order; ours are 0 too).
+    (the official ones are zeros of suppressed pixels in unspecified order; ours are 0 too),
+    unless equal values above ``threshold`` made this take the full map (``official_nms_top_k``):
+    then every entry is the official one.
+    """
+    # One entry more than asked, so that a tie at the k-th place shows.
+    val_k, ind = tiled_nms_top_k(det, k + 1, threshold, nms_kernel, tile_max_det)
+    if tie_order_matters(val_k, threshold):
+        return official_nms_top_k(det, k, nms_kernel)
+    return val_k[:, :k], ind[:, :k]
+
+
+def tie_order_matters(val_k, threshold):
+    """Whether the official result depends on the order in which ``torch.topk`` returns equal
+    values, given the ``k + 1`` best values per joint (descending, exact above ``threshold``).
+
+    topk returns equal values in an order of its own (not by index; it depends on the device and
+    on the tensor's shape and k), and that order is the order of the candidates in the matching,
+    or, at the k-th place, decides which of them are taken at all. Only candidates above
+    ``threshold`` reach the matching; sorted values are equal only next to each other.
+    """
+    higher, lower = val_k[:, :-1], val_k[:, 1:]
+    return bool(((higher == lower) & (higher > threshold)).any())
+
+
+def official_nms_top_k(det, k, nms_kernel=5):
+    """The official ``HeatmapParser.top_k`` search itself: NMS of the whole map, then ``topk``
+    over the tensor the official code hands it, ``[1, K, H * W]`` float32 of a batch of one image,
+    on the maps' device, so that equal values come out in its order. Returns values ``[K, k]``
+    and flat indices, every entry the official one."""
+    num_joints = det.shape[0]
+    halo = nms_kernel // 2
+    # The official max-pool (implicit -inf padding), separably: a max is exact in any order, so
+    # the kept pixels are the official ones, and it is a few times faster on the CPU.
+    pooled = _window_max(F.pad(det, (halo, halo, halo, halo), value=float('-inf')), nms_kernel)
+    batch = det.contiguous()[None]
+    # det * mask as the official code, with the mask as bool: the same float32 products
+    kept = batch * torch.eq(pooled[None], batch)
+    val_k, ind = kept.view(1, num_joints, -1).topk(min(k, kept[0, 0].numel()), dim=2)
+    return val_k[0], ind[0]
+
+
+def tiled_nms_top_k(det, k, threshold, nms_kernel=5, tile_max_det=None):
+    """``nms_top_k`` from the tiles that can hold the k best survivors above ``threshold``.
+
+    Values above ``threshold`` are exact; equal values among them are in an order of their own.
     """
     num_joints, height, width = det.shape
     halo = nms_kernel // 2
@@ -144,17 +192,23 @@ def nms_top_k(det, k, threshold, nms_kernel=5, tile_max_det=None):
         count = min(num_tiles, 4 * count, max(2 * count, int(above.max())))
 
 
-def _window_max(patch, kernel):
-    """Max over every ``kernel`` x ``kernel`` window of ``[N, A, A]`` patches (valid positions),
+def _window_max(maps, kernel):
+    """Max over every ``kernel`` x ``kernel`` window of ``[N, A, B]`` maps (valid positions),
     done separably: along rows, then along columns."""
-    size = patch.shape[-1] - kernel + 1
-    across = patch[:, :, 0:size]
-    for d in range(1, kernel):
-        across = torch.maximum(across, patch[:, :, d:d + size])
-    pooled = across[:, 0:size]
-    for d in range(1, kernel):
-        pooled = torch.maximum(pooled, across[:, d:d + size])
-    return pooled
+    return _running_max(_running_max(maps, kernel, 2), kernel, 1)
+
+
+def _running_max(maps, kernel, dim):
+    """Max over every run of ``kernel`` entries along ``dim`` (valid positions): runs of doubling
+    length, then two overlapping ones covering ``kernel`` (a max may count an entry twice); exact,
+    as a max is in any order."""
+    size = maps.shape[dim] - kernel + 1
+    runs, length = maps, 1
+    while 2 * length <= kernel:
+        rest = runs.shape[dim] - length
+        runs = torch.maximum(runs.narrow(dim, 0, rest), runs.narrow(dim, length, rest))
+        length *= 2
+    return torch.maximum(runs.narrow(dim, 0, size), runs.narrow(dim, kernel - length, size))
 
 
 def _round_distance(diff):

@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from munkres import Munkres
 
 from conftest import reference_path
+from higherhrnet.model_def import peak_search
 from higherhrnet.model_def.grouping import (COCO_JOINT_ORDER, CROWDPOSE_JOINT_ORDER, group_keypoints,
-                                top_k)
+                                            top_k)
 
 MODES = {'raw': (False, False), 'adjust': (True, False), 'refine': (True, True)}
 
@@ -19,9 +20,15 @@ def _parse_cases():
     return np.load(reference_path('parse_cases.npz'))
 
 
-def _case_names():
+def _tie_cases():
+    """Heatmaps with flat-topped maxima of exactly equal values, whose official grouping depends
+    on the order in which torch.topk returns equal values."""
+    return np.load(reference_path('parse_ties.npz'))
+
+
+def _case_names(cases=_parse_cases):
     try:
-        return [str(c) for c in _parse_cases()['case_names']]
+        return [str(c) for c in cases()['case_names']]
     except BaseException:  # reference absent: one placeholder that skips
         return ['absent']
 
@@ -56,6 +63,38 @@ def test_top_k_above_threshold(case):
     np.testing.assert_array_equal(val_k[meaningful], expected_val[meaningful])
     np.testing.assert_array_equal(loc_k[meaningful], cases[f'{case}__topk_loc_k'][0][meaningful])
     np.testing.assert_array_equal(tag_k[meaningful], cases[f'{case}__topk_tag_k'][0][meaningful])
+
+
+def test_goldens_without_ties_keep_the_tiled_search(monkeypatch):
+    def refuse(*args):
+        raise AssertionError('the full-map top-k ran on maps without equal candidates')
+    monkeypatch.setattr(peak_search, 'official_nms_top_k', refuse)
+    cases = _parse_cases()
+    for case in _case_names():
+        top_k(torch.from_numpy(cases[f'{case}__det'][0]), torch.from_numpy(cases[f'{case}__tag'][0]),
+              30, 0.1)
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('case', _case_names(_tie_cases))
+def test_parse_ties(case, mode):
+    cases = _tie_cases()
+    adjust, refine = MODES[mode]
+    poses, scores = group_keypoints(cases[f'{case}__det'][0], cases[f'{case}__tag'][0],
+                                    adjust=adjust, refine=refine)
+    np.testing.assert_array_equal(poses, cases[f'{case}__{mode}__grouped'])
+    np.testing.assert_array_equal(scores, cases[f'{case}__{mode}__scores'])
+    assert poses.dtype == np.float32 and scores.dtype == np.float32
+
+
+@pytest.mark.parametrize('case', _case_names(_tie_cases))
+def test_top_k_with_ties(case):
+    # equal candidates send the search to the official full-map topk: every entry is official
+    cases = _tie_cases()
+    val_k, loc_k, _ = top_k(torch.from_numpy(cases[f'{case}__det'][0]),
+                            torch.from_numpy(cases[f'{case}__tag'][0]), 30, 0.1)
+    np.testing.assert_array_equal(val_k, cases[f'{case}__topk_val_k'])
+    np.testing.assert_array_equal(loc_k, cases[f'{case}__topk_loc_k'])
 
 
 def test_numpy_and_torch_inputs_agree():
@@ -116,9 +155,10 @@ def _reference_parse(det, tag, adjust, refine, joint_order, max_people=30, thres
     top-k, dict keyed by np.float32 tags, the munkres package, per-person full refine maps."""
     num_joints, height, width = det.shape
     t = torch.from_numpy(det)
-    kept = t * (F.max_pool2d(t[None], 5, 1, 2)[0] == t).float()
-    val_k, ind = kept.reshape(num_joints, -1).topk(max_people, dim=1)
-    val_k, ind = val_k.numpy(), ind.numpy()
+    # topk over the official layout [1, K, H * W]: the order of equal values is topk's own
+    kept = t[None] * (F.max_pool2d(t[None], 5, 1, 2) == t[None]).float()
+    val_k, ind = kept.view(1, num_joints, -1).topk(max_people, dim=2)
+    val_k, ind = val_k[0].numpy(), ind[0].numpy()
     tag_k = np.stack([np.take_along_axis(tag[..., i].reshape(num_joints, -1), ind, 1)
                       for i in range(tag.shape[3])], axis=2)
     loc_k = np.stack((ind % width, ind // width), axis=2)
@@ -178,10 +218,12 @@ def _reference_parse(det, tag, adjust, refine, joint_order, max_people=30, thres
     return people, scores
 
 
-def _random_maps(rng, num_joints, height, width, num_tags, people, background, tag_levels=None):
+def _random_maps(rng, num_joints, height, width, num_tags, people, background, tag_levels=None,
+                 heat_step=None):
     """Smooth random heat (``background`` above 0.1 makes spurious candidates: many people) with
     people-like peaks; tags per person + noise, or drawn from a few exact levels (``tag_levels``)
-    so that equal tag keys occur."""
+    so that equal tag keys occur. ``heat_step`` rounds the heat to its multiples: flat-topped
+    maxima of equal values."""
     heat = rng.rand(num_joints, height // 4 + 2, width // 4 + 2).astype(np.float32) * 0.2 - 0.1
     heat += background
     heat = F.interpolate(torch.from_numpy(heat)[None], size=(height, width), mode='bilinear',
@@ -204,6 +246,8 @@ def _random_maps(rng, num_joints, height, width, num_tags, people, background, t
                 tag[j][near] = person_tag + rng.randn(near.sum(), num_tags) * 0.2
             else:
                 tag[j][near] = rng.choice(tag_levels)
+    if heat_step:
+        heat = np.round(heat / heat_step) * heat_step
     return heat.astype(np.float32), tag
 
 
@@ -219,6 +263,21 @@ def test_random_maps_equal_the_full_map_reference(seed, num_joints, size, num_ta
     rng = np.random.RandomState(seed)
     levels = [-1.5, 0.0, 0.5, 2.0] if exact_levels else None
     det, tag = _random_maps(rng, num_joints, *size, num_tags, people, background, levels)
+    order = COCO_JOINT_ORDER if num_joints == 17 else CROWDPOSE_JOINT_ORDER
+    for adjust, refine in MODES.values():
+        poses, scores = group_keypoints(det, tag, adjust=adjust, refine=refine)
+        expected, expected_scores = _reference_parse(det, tag, adjust, refine, order)
+        assert len(expected) > 0
+        _assert_same_people(poses, scores, expected, expected_scores)
+
+
+@pytest.mark.parametrize('seed, num_joints, size, num_tags, people', [
+    (5, 17, (64, 80), 1, 8), (6, 14, (50, 37), 2, 6)])
+def test_flat_topped_maps_equal_the_full_map_reference(seed, num_joints, size, num_tags, people):
+    # equal candidates in the top-k order of torch.topk, equal neighbours in adjust, equal refine
+    # scores on plateaus
+    det, tag = _random_maps(np.random.RandomState(seed), num_joints, *size, num_tags, people, 0.0,
+                            heat_step=1 / 16)
     order = COCO_JOINT_ORDER if num_joints == 17 else CROWDPOSE_JOINT_ORDER
     for adjust, refine in MODES.values():
         poses, scores = group_keypoints(det, tag, adjust=adjust, refine=refine)
