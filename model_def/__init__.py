@@ -1,10 +1,11 @@
 """HigherHRNet (bottom-up multi-person pose estimation) as mmengine components.
 
-Importing this package registers the network parts in ``registry.MODELS``. The test-time
+Importing this package registers the network parts and the losses in ``registry.MODELS``. The test-time
 pipeline classes are imported lazily because they pull in OpenCV and the grouping code.
 """
 from .backbones import HRNet
 from .heads import HigherHRNetHead
+from .losses import AssociativeEmbeddingLoss, HeatmapLoss, HigherHRNetLoss
 from .pose_estimators import HigherHRNet
 
 _LAZY = {
@@ -20,4 +21,4 @@ def __getattr__(name):
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
-__all__ = ['HRNet', 'HigherHRNetHead', 'HigherHRNet', 'PoseEstimator', 'SimpleHigherHRNet']
+__all__ = ['HRNet', 'HigherHRNetHead', 'HigherHRNetLoss', 'HeatmapLoss', 'AssociativeEmbeddingLoss', 'HigherHRNet', 'PoseEstimator', 'SimpleHigherHRNet']
