@@ -57,7 +57,8 @@ def bench_batch_size(args, batch_size, bodies, workdir):
     store = workdir / f'store_b{batch_size}'
     build_archive(args.config, args.weights, store, batch_size=batch_size,
                   max_batch_delay_ms=args.max_batch_delay_ms)
-    with local_torchserve(store, workdir / f'run_b{batch_size}') as server:
+    environment = {'OMP_NUM_THREADS': str(args.omp_num_threads)} if args.omp_num_threads else None
+    with local_torchserve(store, workdir / f'run_b{batch_size}', environment=environment) as server:
         url = f'{server.inference}/predictions/{server.model_name}'
         send_all(url, bodies[:args.clients], args.clients)  # warm-up: first batches of each size
         latencies, wall = send_all(url, bodies, args.clients)
@@ -79,6 +80,8 @@ def main():
     parser.add_argument('--clients', type=int, default=8, help='concurrent clients')
     parser.add_argument('--batch-sizes', default='1,8')
     parser.add_argument('--max-batch-delay-ms', type=int, default=20)
+    parser.add_argument('--omp-num-threads', type=int,
+                        help="OMP_NUM_THREADS of the workers (default: unset, the archive's threads setting decides)")
     parser.add_argument('--height', type=int, default=480)
     parser.add_argument('--width', type=int, default=640)
     args = parser.parse_args()

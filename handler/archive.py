@@ -75,8 +75,9 @@ def _untrained_weights(config, path):
 
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
                   max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
-                  max_image_pixels=None):
-    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's."""
+                  max_image_pixels=None, handler_settings=None):
+    """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
+    ``handler_settings``: more keys of the handler section (e.g. ``{'threads': 1}``)."""
     config, export_path = Path(config), Path(export_path)
     if not config.is_file():
         raise FileNotFoundError(f'config file {config} does not exist')
@@ -107,6 +108,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
                                    weights=Path(weights).name, untrained=untrained)
         if max_image_pixels is not None:
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
+        settings['handler'].update(handler_settings or {})
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
         archiver = Path(sys.executable).with_name('torch-model-archiver')
@@ -132,13 +134,23 @@ def main(argv=None):
     parser.add_argument('--device', default='auto', choices=('auto', 'gpu', 'cpu'))
     parser.add_argument('--response-timeout-s', type=int)
     parser.add_argument('--max-image-pixels', type=int)
+    parser.add_argument('--handler-setting', action='append', default=[], metavar='KEY=VALUE',
+                        help='a key of the handler section of model-config.yaml, e.g. '
+                             'max_request_megapixels=40 or threads=4 (repeatable)')
     args = parser.parse_args(argv)
+    handler_settings = {}
+    for item in args.handler_setting:
+        key, separator, value = item.partition('=')
+        if not separator:
+            parser.error(f'--handler-setting takes KEY=VALUE, got {item!r}')
+        handler_settings[key] = yaml.safe_load(value)
     try:
         path = build_archive(args.config, args.weights, args.export_path, model_name=args.model_name,
                              batch_size=args.batch_size, max_batch_delay_ms=args.max_batch_delay_ms,
                              workers=args.workers, device=args.device,
                              response_timeout_s=args.response_timeout_s,
-                             max_image_pixels=args.max_image_pixels)
+                             max_image_pixels=args.max_image_pixels,
+                             handler_settings=handler_settings)
     except FileNotFoundError as error:
         sys.exit(f'make archive: {error}')
     print(f'wrote {path}')
