@@ -73,6 +73,15 @@ def check_image_count(count, limits):
                          f'{count - limits.max_images}; send them in several requests', 413)
 
 
+def check_image_pixels(sizes, max_pixels):
+    """Refuse a request whose images hold more than ``max_pixels`` together (decoded, 3 bytes each:
+    40 megapixels are 120 MB, so a full batch of such requests holds about 1 GB of pixels)."""
+    total = sum(width * height for width, height in sizes)
+    if len(sizes) > 1 and total > max_pixels:
+        raise BadRequest(f'the {len(sizes)} images of this request have {total} pixels together, more '
+                         f'than the limit of {max_pixels} by {total - max_pixels}', 413)
+
+
 def check_cost(images, limits):
     """Refuse a request whose cost is over ``limits.max_megapixels``, saying by how much; returns
     the cost (megapixels) otherwise.

@@ -17,7 +17,7 @@ import torch
 from ts.metrics.metric_type_enum import MetricTypes
 
 from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXELS, RequestLimits,
-                                        check_cost, check_image_count)
+                                        check_cost, check_image_count, check_image_pixels)
 from higherhrnet.handler.errors import BadRequest
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
@@ -142,6 +142,7 @@ class HigherHRNetHandler:
         check_image_count(len(request.images), limits)
         overrides = [parse_options(options) for options in request.options]
         opened = [open_image(data, **self.image_limits) for data in request.images]
+        check_image_pixels([image.size for image in opened], self.image_limits['max_pixels'])
         check_cost([(image.width, image.height, {**self.estimator.test_cfg, **options})
                     for image, options in zip(opened, overrides)], limits)
         return request, [to_bgr(image) for image in opened], overrides

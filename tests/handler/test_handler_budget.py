@@ -2,7 +2,7 @@
 import pytest
 
 from higherhrnet.handler.budget import (DEFAULT_MAX_MEGAPIXELS, RequestLimits, check_cost,
-                                        check_image_count, image_megapixels)
+                                        check_image_count, check_image_pixels, image_megapixels)
 from higherhrnet.handler.errors import BadRequest
 
 # The w32_512 test settings (registry/configs/_base_/higherhrnet.py).
@@ -66,4 +66,12 @@ def test_too_many_images_is_413_before_any_is_decoded():
     check_image_count(8, RequestLimits(max_images=8))
     with pytest.raises(BadRequest, match='40 images in one request, over the limit of 8 by 32') as error:
         check_image_count(40, RequestLimits(max_images=8))
+    assert error.value.error_code == 413
+
+
+def test_the_pixel_limit_holds_for_all_images_of_a_request_together():
+    check_image_pixels([(6000, 5000)], 40_000_000)
+    with pytest.raises(BadRequest, match='the 2 images of this request have 60000000 pixels together, '
+                                         'more than the limit of 40000000 by 20000000') as error:
+        check_image_pixels([(6000, 5000), (6000, 5000)], 40_000_000)
     assert error.value.error_code == 413
