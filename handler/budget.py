@@ -7,15 +7,16 @@ network input megapixels: for each of its images, the input size at every scale 
 that size is the larger (a single scale below 1, e.g. ``scale_factor`` 0.002 on a 640 x 480 image
 asks for 32000 x 64000 maps) it is the image's cost instead.
 
-Why the default limit is 2.5 megapixels (w32_512, measured with ``torch.set_num_threads(2)`` on the
-2-core CPU of the project's machine, which others share): one forward pass costs 2.2 to 3.1 s per
-input megapixel (0.59 s for 512 x 512, 1.16 s for 1024 x 512, 3.2 s for 4096 x 256); aggregation and
-grouping add ~10%. A full TorchServe batch of the worst allowed requests, 8 (batchSize) x 2.5 MP =
-20 MP, then takes 8 x 2.5 x 3.4 s ~ 68 s on a quiet machine, under responseTimeout (120 s) with
-room for a busy one; the largest tensors of a 2.5 MP request stay below 2 GB. What that allows: a
-640 x 480 or 1920 x 1080 image with the flip test (0.72 / 0.98 MP), ``scale_factor [0.5, 1]`` with
-flip (0.98 MP) or ``[0.5, 1, 2]`` without (2.06 MP) on 640 x 480; ``[0.5, 1, 2]`` with flip (4.13 MP)
-is refused. A GPU does the same work ~50x faster: raise the limit there (README, "Limits").
+Why the default limit is 2 megapixels (w32_512 on the 2-core CPU of the project's machine, which
+others share; ``torch.set_num_threads(2)``): a forward pass costs 2.2 to 3.1 s per input megapixel
+(0.59 s for 512 x 512, 1.16 s for 1024 x 512, 3.2 s for 4096 x 256), and served end to end (decode,
+network, aggregation, grouping of untrained weights) a full batch of 8 requests of 2.49 MP each took
+78.5 s, i.e. 3.9 s per MP, with a worker peak of 2.3 GB (``bench/serve.py --worst-batch``). The
+worst full batch at 2 MP, 8 (batchSize) x 2 MP x 3.9 s ~ 63 s, leaves responseTimeout (120 s) a
+factor 1.9 for a busier machine. What that allows: a 640 x 480 or 1920 x 1080 image with the flip
+test (0.72 / 0.98 MP), ``scale_factor [0.5, 1]`` with flip on 640 x 480 (0.98 MP), ``[1, 2]``
+without flip (1.80 MP); ``[0.5, 1, 2]`` costs 2.06 MP without flip and 4.13 with it: refused. A GPU
+does the same work many times faster: raise the limit there (README, "Limits").
 """
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from higherhrnet.model_def.transforms import get_multi_scale_size
 
 from .errors import BadRequest
 
-DEFAULT_MAX_MEGAPIXELS = 2.5
+DEFAULT_MAX_MEGAPIXELS = 2.0
 # A KServe body is refused above this many instances before any of them is decoded; batchSize, so
 # that one body is never more than a batch of single requests.
 DEFAULT_MAX_IMAGES = 8
@@ -98,3 +99,36 @@ def check_cost(images, limits):
     raise BadRequest(f'request too costly: {what} needs {total:.2f} network megapixels, over the '
                      f'limit of {limits.max_megapixels:g} by {total - limits.max_megapixels:.2f}; use fewer or smaller scales, "flip_test": false '
                      'or a less elongated image', 413)
+
+
+class BatchClock:
+    """Whether more of a batch fits before TorchServe's ``responseTimeout`` kills the worker.
+
+    The request limits bound a batch on a machine as fast as the one they were measured on; a
+    busier one (other processes on the same cores) can be several times slower, and a batch that
+    overruns costs every request of it its answer and the service ~10 s of restart. So the handler
+    also keeps the seconds one network megapixel takes on this worker (measured on its warm-up, then
+    on every prediction) and starts a request only while its estimate fits before the deadline;
+    the requests that do not fit get 503 (retry). The first request of a batch always runs, so
+    every batch makes progress.
+    """
+
+    # Of responseTimeout: the rest is for encoding, the frontend, and estimates that were low.
+    SHARE = 0.8
+
+    def __init__(self, response_timeout_s, seconds_per_megapixel):
+        self.budget_s = self.SHARE * response_timeout_s
+        self.seconds_per_megapixel = seconds_per_megapixel
+        self.deadline = None
+
+    def start(self, now):
+        self.deadline = now + self.budget_s
+
+    def fits(self, megapixels, now):
+        return now + megapixels * self.seconds_per_megapixel <= self.deadline
+
+    def record(self, megapixels, seconds):
+        """Blend a measured prediction into the estimate (half each: follows a machine that
+        slows down within two predictions, without trusting one outlier)."""
+        if megapixels > 0:
+            self.seconds_per_megapixel = 0.5 * self.seconds_per_megapixel + 0.5 * seconds / megapixels

@@ -15,10 +15,12 @@ from collections import defaultdict
 import numpy as np
 import torch
 from ts.metrics.metric_type_enum import MetricTypes
+from ts.utils.util import PredictionException
 
-from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXELS, RequestLimits,
-                                        check_cost, check_image_count, check_image_pixels)
-from higherhrnet.handler.errors import BadRequest
+from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXELS, BatchClock,
+                                        RequestLimits, check_cost, check_image_count,
+                                        check_image_pixels, image_megapixels)
+from higherhrnet.handler.errors import Overloaded
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
 from higherhrnet.handler.request import parse_request
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # Response header telling how many requests TorchServe batched together with this one.
 BATCH_SIZE_HEADER = 'x-higherhrnet-batch-size'
+# TorchServe's default responseTimeout (seconds), when the archive's model-config.yaml has none.
+DEFAULT_RESPONSE_TIMEOUT_S = 120
 # Keys of the ``handler`` section of model-config.yaml (handler/archive.py writes the first three).
 SETTINGS = ('config', 'weights', 'untrained', 'max_image_pixels', 'min_image_side',
             'max_request_megapixels', 'max_images_per_request', 'threads')
@@ -48,6 +52,7 @@ class HigherHRNetHandler:
         self.untrained = False
         self.image_limits = {}
         self.request_limits = RequestLimits()
+        self.clock = None
 
     def initialize(self, context):
         properties = context.system_properties
@@ -76,21 +81,30 @@ class HigherHRNetHandler:
             max_megapixels=float(settings.get('max_request_megapixels', DEFAULT_MAX_MEGAPIXELS)),
             max_images=int(settings.get('max_images_per_request', DEFAULT_MAX_IMAGES)))
         # The first call pays for lazy set-up (allocations, cuDNN autotuning): not the first user.
+        # Its time, lazy set-up included, is the clock's first (high) estimate of this machine's speed.
         input_size = self.estimator.test_cfg['input_size']
+        started = time.perf_counter()
         self.estimator.predict(np.zeros((input_size, input_size, 3), np.uint8))
+        warm_up_s = time.perf_counter() - started
+        megapixels = image_megapixels(input_size, input_size, self.estimator.test_cfg)
+        self.clock = BatchClock(model_config.get('responseTimeout', DEFAULT_RESPONSE_TIMEOUT_S),
+                                warm_up_s / megapixels)
+        logger.info('warm-up: %.2f s for %.2f network megapixels', warm_up_s, megapixels)
         self.initialized = True
 
     def handle(self, data, context):
         """One response per request of the batch; a failed request gets its own 4xx/500, the rest 200."""
         started = time.perf_counter()
+        self.clock.start(started)
         responses = [None] * len(data)
-        accepted = {}
-        # Every image of every good request, keyed by its options: each key is one predict call.
+        accepted, costs = {}, {}
+        # Every image of every good request, keyed by its options: each key is one predict call
+        # (or a few, when the batch runs short of time).
         groups = defaultdict(list)
         images = {}
         for index, row in enumerate(data):
             try:
-                request, decoded, overrides = self._read(row, _content_type(context, index))
+                request, decoded, overrides, costs[index] = self._read(row, _content_type(context, index))
             except Exception as error:  # noqa: BLE001 - one request's failure is its own
                 responses[index] = self._failure(context, index, error, 'reading')
                 continue
@@ -106,7 +120,11 @@ class HigherHRNetHandler:
         for options, members in groups.items():
             overrides = {name: list(value) if isinstance(value, tuple) else value
                          for name, value in options}
-            results.update(self._predict(images, members, overrides, failed))
+            for part in self._parts_in_time(members, costs, failed, first=not results and not failed):
+                part_started = time.perf_counter()
+                results.update(self._predict(images, part, overrides, failed))
+                self.clock.record(sum(costs[i] for i in {i for i, _ in part}),
+                                  time.perf_counter() - part_started)
         for index, error in failed.items():
             del accepted[index]
             responses[index] = self._failure(context, index, error, 'predicting')
@@ -136,16 +154,38 @@ class HigherHRNetHandler:
         return responses
 
     def _read(self, row, content_type):
-        """(request, BGR images, options) of one request, its cost checked before any decoding."""
+        """(request, BGR images, options, cost in network megapixels) of one request, its cost
+        checked before any decoding."""
         request = parse_request(row, content_type)
         limits = self.request_limits
         check_image_count(len(request.images), limits)
         overrides = [parse_options(options) for options in request.options]
         opened = [open_image(data, **self.image_limits) for data in request.images]
         check_image_pixels([image.size for image in opened], self.image_limits['max_pixels'])
-        check_cost([(image.width, image.height, {**self.estimator.test_cfg, **options})
-                    for image, options in zip(opened, overrides)], limits)
-        return request, [to_bgr(image) for image in opened], overrides
+        cost = check_cost([(image.width, image.height, {**self.estimator.test_cfg, **options})
+                           for image, options in zip(opened, overrides)], limits)
+        return request, [to_bgr(image) for image in opened], overrides, cost
+
+    def _parts_in_time(self, members, costs, failed, first):
+        """``members`` (one options group) in parts, each started only while its estimated time
+        fits before the batch's deadline; the requests left over get 503 in ``failed``. With
+        ``first``, the group's first request runs whatever the estimate (progress)."""
+        requests = list(dict.fromkeys(index for index, _ in members))
+        while requests:
+            part, cost, now = [], 0.0, time.perf_counter()
+            for index in requests:
+                if not (first and not part) and not self.clock.fits(cost + costs[index], now):
+                    break
+                part.append(index)
+                cost += costs[index]
+            if not part:
+                for index in requests:
+                    failed[index] = Overloaded(
+                        f'server busy: this request (~{costs[index] * self.clock.seconds_per_megapixel:.0f}'
+                        ' s of work) would not finish before the response timeout of its batch; retry it')
+                return
+            yield [m for m in members if m[0] in part]
+            requests, first = requests[len(part):], False
 
     def _predict(self, images, members, overrides, failed):
         """Results of the images ``members`` ((request, position) pairs) run through the pipeline
@@ -180,9 +220,12 @@ class HigherHRNetHandler:
 
     @staticmethod
     def _failure(context, index, error, stage):
-        """The answer of a request that failed: its 4xx for bad input, else 500 (traceback logged)."""
-        if isinstance(error, BadRequest):
+        """The answer of a request that failed: its 4xx for bad input, 503 when the batch ran out of
+        time, else 500 (traceback logged)."""
+        if isinstance(error, PredictionException):
             code, message = error.error_code, error.message
+            if code == 503:
+                context.set_response_header(index, 'Retry-After', '1')
         else:
             logger.error('request %s failed while %s', context.get_request_id(index), stage,
                          exc_info=error)

@@ -196,3 +196,16 @@ def test_an_error_inside_the_pipeline_is_a_500_for_its_request_only(served, monk
     assert answers[0][1] == answers[2][1] == expected_json(reference, good)
     assert answers[1][1] == {'code': 500, 'message': 'internal error while predicting this request '
                              '(RuntimeError: injected failure); the traceback is in the model log'}
+
+
+def test_requests_that_would_overrun_the_response_timeout_get_503_the_first_runs(served, monkeypatch):
+    """A machine far slower than its warm-up said: the first request of the batch still runs, the
+    others are not started (503, retry) instead of letting TorchServe kill the worker."""
+    handler, context, reference = served
+    monkeypatch.setattr(handler.clock, 'seconds_per_megapixel', 1e6)
+    good = jpeg(seed=10)
+    answers = run(handler, context, [good, good, json_body({'image': b64(good), 'flip_test': False})])
+    assert [status for status, _, _ in answers] == [200, 503, 503]
+    assert answers[0][1] == expected_json(reference, good)
+    assert 'would not finish before the response timeout' in answers[1][1]['message']
+    assert answers[1][2]['Retry-After'] == '1'

@@ -1,7 +1,7 @@
 """handler.budget: a request's cost in network input megapixels, and the 413 that names the limit."""
 import pytest
 
-from higherhrnet.handler.budget import (DEFAULT_MAX_MEGAPIXELS, RequestLimits, check_cost,
+from higherhrnet.handler.budget import (DEFAULT_MAX_MEGAPIXELS, BatchClock, RequestLimits, check_cost,
                                         check_image_count, check_image_pixels, image_megapixels)
 from higherhrnet.handler.errors import BadRequest
 
@@ -43,8 +43,8 @@ def test_a_request_within_the_limit_passes_and_returns_its_cost():
 
 @pytest.mark.parametrize('images, message', [
     ([(512, 16, cfg())], r'a 512 x 16 image at scale 1 with flip test needs 16\.78 network megapixels, '
-                         r'over the limit of 2\.5 by 14\.28'),
-    ([(640, 480, cfg(scale_factor=[0.5, 1, 2]))], r'needs 4\.13 .* by 1\.63'),
+                         r'over the limit of 2 by 14\.78'),
+    ([(640, 480, cfg(scale_factor=[0.5, 1, 2]))], r'needs 4\.13 .* by 2\.13'),
     ([(640, 480, cfg(scale_factor=[1, 2, 3, 4]))], r'at scale 1, 2, 3, 4 with flip test'),
     ([(640, 480, cfg(scale_factor=[0.002]))], r'at scale 0\.002 with flip test needs 2048\.00'),
     ([(640, 480, cfg())] * 4, r'4 images, the costliest a 640 x 480 image .* needs 2\.88'),
@@ -75,3 +75,12 @@ def test_the_pixel_limit_holds_for_all_images_of_a_request_together():
                                          'more than the limit of 40000000 by 20000000') as error:
         check_image_pixels([(6000, 5000), (6000, 5000)], 40_000_000)
     assert error.value.error_code == 413
+
+
+def test_the_batch_clock_starts_work_only_while_its_estimate_fits_before_the_deadline():
+    clock = BatchClock(response_timeout_s=100, seconds_per_megapixel=10.0)
+    clock.start(now=0.0)  # the deadline is at 80 s: 0.8 of the timeout
+    assert clock.fits(8.0, now=0.0) and not clock.fits(8.1, now=0.0)
+    assert clock.fits(1.0, now=70.0) and not clock.fits(1.0, now=71.0)
+    clock.record(megapixels=2.0, seconds=60.0)  # measured 30 s per MP: the estimate moves half-way
+    assert clock.seconds_per_megapixel == 20.0
