@@ -46,7 +46,9 @@ def initialized_handler(tiny_model, **settings):
     """(handler, context) as TorchServe makes them from an archive of ``tiny_model``."""
     config, checkpoint = tiny_model
     # The archive holds paths relative to the model folder; the config's folder stands in for it.
-    context = make_context(config.parent, {'config': config.name, 'weights': checkpoint.name, **settings})
+    # threads: 1, as the test workers (OMP_NUM_THREADS=1); 'auto' would set this process to all cores
+    context = make_context(config.parent, {'config': config.name, 'weights': checkpoint.name,
+                                           'threads': 1, **settings})
     handler = HigherHRNetHandler()
     handler.initialize(context)
     return handler, context

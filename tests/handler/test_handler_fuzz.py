@@ -16,7 +16,7 @@ from higherhrnet.handler.errors import BadRequest
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 SEED = 2026
-BODIES = 3000
+BODIES = 5000
 # Stops earlier on a slow machine: the test bounds its time, not its count.
 SECONDS = 15.0
 
