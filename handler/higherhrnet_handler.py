@@ -93,7 +93,8 @@ class HigherHRNetHandler:
         self.initialized = True
 
     def handle(self, data, context):
-        """One response per request of the batch; a failed request gets its own 4xx/500, the rest 200."""
+        """One response per request of the batch: 200, or its own 4xx (bad input), 503 (no time left
+        in the batch) or 500 (our bug); a failure never spreads to the rest of the batch."""
         started = time.perf_counter()
         self.clock.start(started)
         responses = [None] * len(data)
