@@ -6,7 +6,8 @@ other at every operation's barrier: an operator measured 0.6-1 requests/s with P
 on a loaded 2-core host against 13-15 with OMP_NUM_THREADS=1, same archive, same load. So each
 worker gets its share of the cores instead; ``threads`` in the archive's settings overrides it.
 On the project's shared 2-core machine (one worker, w32 untrained, 16 clients, ``bench/serve.py``)
-that share, 2 threads, served 0.44 requests/s against 0.42 with OMP_NUM_THREADS=1.
+that share, 2 threads, served 0.44 and 0.50 requests/s against 0.42 and 0.38 with OMP_NUM_THREADS=1
+(two runs each, load average 2-5 from other users).
 """
 import os
 
