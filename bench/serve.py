@@ -5,7 +5,12 @@
 For each TorchServe batch size (default 1 and 8) it archives the model, starts TorchServe on free
 loopback ports, sends ``--images`` JPEGs from ``--clients`` concurrent clients (after a warm-up
 round) and prints requests per second and the p50/p95 latency. One worker per GPU, else one CPU
-worker. Without the official weights file the archive holds initialised weights: the network costs
+worker. ``--omp-num-threads 1`` runs the workers on one thread instead of the archive's ``threads``.
+
+``--worst-batch`` measures the request budget instead: a full batch of the costliest requests the
+default limits allow (an elongated image with the flip test, 1.97 network megapixels each, at once),
+its wall time against ``responseTimeout`` and the worker's peak memory, and how fast requests over the
+budget are refused. Without the official weights file the archive holds initialised weights: the network costs
 the same, but such weights find many spurious people, which makes the grouping slower than with
 trained weights.
 """
@@ -18,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import psutil
 import requests
 from PIL import Image
 
@@ -57,7 +63,8 @@ def bench_batch_size(args, batch_size, bodies, workdir):
     store = workdir / f'store_b{batch_size}'
     build_archive(args.config, args.weights, store, batch_size=batch_size,
                   max_batch_delay_ms=args.max_batch_delay_ms)
-    with local_torchserve(store, workdir / f'run_b{batch_size}') as server:
+    environment = {'OMP_NUM_THREADS': str(args.omp_num_threads)} if args.omp_num_threads else None
+    with local_torchserve(store, workdir / f'run_b{batch_size}', environment=environment) as server:
         url = f'{server.inference}/predictions/{server.model_name}'
         send_all(url, bodies[:args.clients], args.clients)  # warm-up: first batches of each size
         latencies, wall = send_all(url, bodies, args.clients)
@@ -70,6 +77,58 @@ def bench_batch_size(args, batch_size, bodies, workdir):
     }
 
 
+def worker_peak_rss_gb(server):
+    """Peak resident memory (VmHWM) of the largest TorchServe worker process, in GB."""
+    peaks = []
+    for process in server.processes()[1:]:
+        status = Path(f'/proc/{process.pid}/status').read_text()
+        peaks.append(int(next(line.split()[1] for line in status.splitlines()
+                              if line.startswith('VmHWM'))) / 1e6)
+    return max(peaks)
+
+
+def bench_worst_batch(args, workdir):
+    """A full batch of requests at the default cost limit, and the refusal time of costlier ones."""
+    import base64
+    import json
+
+    from higherhrnet.handler.budget import image_megapixels
+    store = workdir / 'store_worst'
+    build_archive(args.config, args.weights, store, max_batch_delay_ms=args.max_batch_delay_ms)
+    # 1024 x 274: network input 1920 x 512, twice with the flip test: 1.97 megapixels
+    worst = synthetic_jpeg(274, 1024, seed=0)
+    settings = {'input_size': 512, 'scale_factor': [1], 'flip_test': True, 'project2image': True}
+    print(f'worst allowed request: 1024 x 274 JPEG with flip, {image_megapixels(1024, 274, settings):.2f} MP')
+    image = base64.b64encode(synthetic_jpeg(480, 640, seed=1)).decode()
+    costly = {
+        '512 x 16 PNG': synthetic_png(16, 512),
+        'README scales [0.5, 1, 2] with flip': json.dumps({'image': image, 'scale_factor': [0.5, 1, 2]}).encode(),
+        'scale_factor [1, 2, 3, 4]': json.dumps({'image': image, 'scale_factor': [1, 2, 3, 4]}).encode(),
+    }
+    environment = {'OMP_NUM_THREADS': str(args.omp_num_threads)} if args.omp_num_threads else None
+    with local_torchserve(store, workdir / 'run_worst', environment=environment) as server:
+        url = f'{server.inference}/predictions/{server.model_name}'
+        for name, body in costly.items():
+            start = time.perf_counter()
+            answer = requests.put(url, data=body, timeout=600)
+            print(f'{name}: {answer.status_code} in {1000 * (time.perf_counter() - start):.0f} ms: '
+                  f'{answer.json()["message"]}')
+        send_all(url, [worst], 1)  # warm-up
+        start = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda body: requests.put(url, data=body, timeout=600).status_code,
+                                     [worst] * 8))
+        print(f'8 worst allowed requests at once: {time.perf_counter() - start:.1f} s, statuses '
+              f'{statuses} (503: not started, the batch would have overrun responseTimeout, 120 s); '
+              f'worker peak RSS {worker_peak_rss_gb(server):.2f} GB', flush=True)
+
+
+def synthetic_png(height, width):
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((height, width, 3), np.uint8)).save(buffer, 'PNG')
+    return buffer.getvalue()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--config', default=str(REPO_ROOT / 'registry/configs/higherhrnet_w32_coco_512.py'))
@@ -79,12 +138,20 @@ def main():
     parser.add_argument('--clients', type=int, default=8, help='concurrent clients')
     parser.add_argument('--batch-sizes', default='1,8')
     parser.add_argument('--max-batch-delay-ms', type=int, default=20)
+    parser.add_argument('--omp-num-threads', type=int,
+                        help="OMP_NUM_THREADS of the workers (default: unset, the archive's threads setting decides)")
+    parser.add_argument('--worst-batch', action='store_true',
+                        help='measure a full batch of the costliest allowed requests instead')
     parser.add_argument('--height', type=int, default=480)
     parser.add_argument('--width', type=int, default=640)
     args = parser.parse_args()
     if args.weights != 'untrained' and not Path(args.weights).is_file():
         print(f'{args.weights} is missing: benchmarking initialised weights (WEIGHTS=untrained)')
         args.weights = 'untrained'
+    if args.worst_batch:
+        with tempfile.TemporaryDirectory(prefix='higherhrnet-bench-serve-') as workdir:
+            bench_worst_batch(args, Path(workdir))
+        return
     bodies = [synthetic_jpeg(args.height, args.width, seed) for seed in range(args.images)]
     rows = []
     with tempfile.TemporaryDirectory(prefix='higherhrnet-bench-serve-') as workdir:

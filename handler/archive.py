@@ -111,9 +111,10 @@ def check_weights(config, weights):
 
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
                   max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
-                  max_image_pixels=None, check=True):
+                  max_image_pixels=None, check=True, handler_settings=None):
     """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
-    ``check=False`` archives the weights without loading them into the config's network first."""
+    ``check=False`` archives the weights without loading them into the config's network first;
+    ``handler_settings``: more keys of the handler section (e.g. ``{'threads': 1}``)."""
     config, export_path = Path(config), Path(export_path)
     if not config.is_file():
         raise FileNotFoundError(f'config file {config} does not exist')
@@ -146,6 +147,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
                                    weights=Path(weights).name, untrained=untrained)
         if max_image_pixels is not None:
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
+        settings['handler'].update(handler_settings or {})
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
         # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
@@ -175,7 +177,16 @@ def main(argv=None):
     parser.add_argument('--max-image-pixels', type=int)
     parser.add_argument('--weights-url', help='where to download missing official weights from '
                         '(default: their published address)')
+    parser.add_argument('--handler-setting', action='append', default=[], metavar='KEY=VALUE',
+                        help='a key of the handler section of model-config.yaml, e.g. '
+                             'max_request_megapixels=40 or threads=4 (repeatable)')
     args = parser.parse_args(argv)
+    handler_settings = {}
+    for item in args.handler_setting:
+        key, separator, value = item.partition('=')
+        if not separator:
+            parser.error(f'--handler-setting takes KEY=VALUE, got {item!r}')
+        handler_settings[key] = yaml.safe_load(value)
     weights = Path(args.weights)
     if args.weights != UNTRAINED and not weights.exists() and weights.name in OFFICIAL_URLS:
         print(f'{weights} is missing: downloading it', flush=True)
@@ -188,7 +199,8 @@ def main(argv=None):
                              batch_size=args.batch_size, max_batch_delay_ms=args.max_batch_delay_ms,
                              workers=args.workers, device=args.device,
                              response_timeout_s=args.response_timeout_s,
-                             max_image_pixels=args.max_image_pixels)
+                             max_image_pixels=args.max_image_pixels,
+                             handler_settings=handler_settings)
     except (FileNotFoundError, WeightsError) as error:
         sys.exit(f'make archive: {error}')
     print(f'wrote {path}')

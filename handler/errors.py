@@ -14,3 +14,10 @@ class BadRequest(PredictionException, ValueError):
         if not 400 <= error_code < 500:
             raise ValueError(f'BadRequest needs a 4xx code, got {error_code}')
         super().__init__(message, error_code)
+
+
+class Overloaded(PredictionException):
+    """A request the worker had no time left for in its batch: 503, the client may retry."""
+
+    def __init__(self, message):
+        super().__init__(message, 503)

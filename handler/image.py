@@ -1,11 +1,19 @@
-"""Image bytes -> the H x W x 3 uint8 BGR array that ``PoseEstimator.predict`` takes."""
+"""Image bytes -> the H x W x 3 uint8 BGR array that ``PoseEstimator.predict`` takes.
+
+In two steps, so that a request's cost can be checked between them: ``open_image`` reads the
+header only (format and size, checked against the pixel limits), ``to_bgr`` decodes the pixels.
+Sizes in messages are width x height, as in the response's ``image_size``.
+"""
 import io
+import logging
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from .errors import BadRequest
+
+logger = logging.getLogger(__name__)
 
 # Pillow's names of the formats we accept (its JPEG reader also opens cameras' MPO files).
 FORMATS = ('JPEG', 'PNG', 'BMP', 'WEBP', 'TIFF')
@@ -18,17 +26,43 @@ SIXTEEN_BIT_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I')
 Image.init()
 
 
-def _open(data, max_pixels):
+def _error_name(error):
+    """``TypeError: message`` on one line: the reason a decode failed, for the client's message."""
+    lines = str(error).splitlines()
+    return f'{type(error).__name__}: {lines[0]}' if lines else type(error).__name__
+
+
+def open_image(data, *, max_pixels=DEFAULT_MAX_PIXELS, min_side=DEFAULT_MIN_SIDE):
+    """The image of ``data`` with its header read and its size checked, pixels not yet decoded."""
+    if not data:
+        raise BadRequest('empty image')
     try:
         with warnings.catch_warnings():
             # Pillow warns above its own pixel limit; ours (max_pixels) decides instead.
             warnings.simplefilter('ignore', Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=FORMATS)
+            image = Image.open(io.BytesIO(bytes(data)), formats=FORMATS)
     except Image.DecompressionBombError:
         raise BadRequest(f'image has more than {max_pixels} pixels', 413) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except Exception:  # noqa: BLE001 - Pillow's readers raise assorted errors on foreign or corrupt headers
         raise BadRequest('body is not an image (expected JPEG, PNG, BMP, WebP or TIFF bytes)',
                          415) from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise BadRequest(f'image is {width} x {height} pixels, more than the limit of {max_pixels}', 413)
+    if min(width, height) < min_side:
+        raise BadRequest(f'image is {width} x {height} pixels; at least {min_side} are needed on each side')
+    return image
+
+
+def _displayed(image):
+    """The image as displayed (EXIF orientation applied, as ``cv2.imread`` does); as stored when
+    its EXIF block is corrupt (Pillow's parser then raises struct.error, TypeError, ...): a broken
+    tag is no reason to refuse the pixels."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception as error:  # noqa: BLE001
+        logger.info('EXIF orientation ignored (%s)', _error_name(error))
+        return image
 
 
 def _rgb8(image):
@@ -44,23 +78,30 @@ def _rgb8(image):
     return np.asarray(image.convert('RGB'))
 
 
+def to_bgr(image):
+    """Decode an ``open_image`` result to an H x W x 3 uint8 BGR array (C-contiguous)."""
+    fmt = image.format
+    try:
+        image.load()
+    except Exception as error:  # noqa: BLE001 - truncated or corrupt data: struct.error, OSError, ...
+        raise BadRequest(f'cannot decode the {fmt} image ({_error_name(error)})') from None
+    image = _displayed(image)
+    try:
+        pixels = _rgb8(image)
+    except BadRequest:
+        raise
+    except Exception as error:  # noqa: BLE001 - a mode or palette the header promised but the data breaks
+        raise BadRequest(f'cannot convert the {fmt} image of mode {image.mode} to RGB '
+                         f'({_error_name(error)})') from None
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise BadRequest(f'cannot convert the {fmt} image of mode {image.mode} to RGB', 415)
+    return np.ascontiguousarray(pixels[:, :, ::-1])
+
+
 def decode_image(data, *, max_pixels=DEFAULT_MAX_PIXELS, min_side=DEFAULT_MIN_SIDE):
     """Decode image bytes (JPEG, PNG, BMP, WebP, TIFF) to an H x W x 3 uint8 BGR array.
 
-    The EXIF orientation is applied (as ``cv2.imread`` does), so coordinates refer to the image as
-    it is displayed. Raises ``BadRequest`` with a 4xx code for anything that is not such an image.
+    The EXIF orientation is applied, so coordinates refer to the image as it is displayed. Raises
+    ``BadRequest`` with a 4xx code for anything that is not such an image.
     """
-    if not data:
-        raise BadRequest('empty image')
-    image = _open(bytes(data), max_pixels)
-    width, height = image.size
-    if width * height > max_pixels:
-        raise BadRequest(f'image is {width}x{height} pixels, more than the limit of {max_pixels}', 413)
-    if min(width, height) < min_side:
-        raise BadRequest(f'image is {width}x{height} pixels; at least {min_side} are needed on each side')
-    try:
-        image.load()
-    except (OSError, ValueError, SyntaxError) as error:
-        raise BadRequest(f'cannot decode the {image.format} image ({error})') from None
-    image = ImageOps.exif_transpose(image)
-    return np.ascontiguousarray(_rgb8(image)[:, :, ::-1])
+    return to_bgr(open_image(data, max_pixels=max_pixels, min_side=min_side))

@@ -9,18 +9,29 @@ from .errors import BadRequest
 MAX_SCALES = 4
 MAX_SCALE = 4.0
 MAX_PEOPLE = 100
+# Characters of a client's value quoted back in a message.
+SHOWN_CHARACTERS = 40
+
+
+def _shown(value):
+    """A client's value for a one-line message: short, and safe on deeply nested JSON."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f'a deeply nested {type(value).__name__}'
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 3] + '...'
 
 
 def _boolean(name, value):
     if not isinstance(value, bool):
-        raise BadRequest(f'option {name!r} must be true or false, got {value!r}')
+        raise BadRequest(f'option {name!r} must be true or false, got {_shown(value)}')
     return value
 
 
 def _number(name, value):
     # bool is an int in Python; 'true' for a threshold is a mistake, not 1.
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise BadRequest(f'option {name!r} must be a finite number, got {value!r}')
+        raise BadRequest(f'option {name!r} must be a finite number, got {_shown(value)}')
     return float(value)
 
 
@@ -33,7 +44,7 @@ def _detection_threshold(name, value):
 
 def _max_num_people(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PEOPLE:
-        raise BadRequest(f'option {name!r} must be an integer in [1, {MAX_PEOPLE}], got {value!r}')
+        raise BadRequest(f'option {name!r} must be an integer in [1, {MAX_PEOPLE}], got {_shown(value)}')
     return value
 
 
@@ -43,7 +54,10 @@ def _scale_factor(name, value):
         raise BadRequest(f'option {name!r} takes 1 to {MAX_SCALES} scales, got {len(scales)}')
     scales = [_number(name, scale) for scale in scales]
     if not all(0.0 < scale <= MAX_SCALE for scale in scales):
-        raise BadRequest(f'option {name!r}: every scale must lie in (0, {MAX_SCALE}], got {scales}')
+        raise BadRequest(f'option {name!r}: every scale must lie in (0, {MAX_SCALE}], got {_shown(scales)}')
+    if len(scales) > 1 and 1.0 not in scales:
+        # the pipeline takes the tags from scale 1 only
+        raise BadRequest(f'option {name!r}: several scales must include 1, got {_shown(scales)}')
     # A tuple so that the options of a request can be compared and grouped.
     return tuple(scales)
 
@@ -64,6 +78,6 @@ def parse_options(options):
     """
     unknown = sorted(set(options) - set(CHECKS))
     if unknown:
-        raise BadRequest(f'unknown option(s) {", ".join(map(repr, unknown))}; '
+        raise BadRequest(f'unknown option(s) {", ".join(map(_shown, unknown[:5]))}; '
                          f'known: {", ".join(CHECKS)}')
     return {name: CHECKS[name](name, value) for name, value in options.items()}

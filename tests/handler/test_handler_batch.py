@@ -1,12 +1,15 @@
 """The handler class with a real PoseEstimator (tiny width-8 model) and TorchServe's own Context."""
 import json
 import os
+import re
+import urllib.parse
 
 import numpy as np
 import pytest
 import ts
 from handler_testdata import (MAX_IMAGE_PIXELS, b64, bad_requests, converted_requests, encode, jpeg,
                               json_body, synthetic_rgb)
+from hostile_testdata import TINY_MAX_REQUEST_MEGAPIXELS, corrupt_exif_jpeg, hostile_requests
 from serving import write_tiny_model
 from ts.context import Context, RequestProcessor
 from ts.metrics.metric_cache_yaml_impl import MetricsCacheYamlImpl
@@ -31,9 +34,10 @@ def make_context(model_dir, settings):
                    {'handler': settings})
 
 
-def start_batch(context, size):
+def start_batch(context, size, headers=None):
     """What TorchServe's Service.predict does before calling the handler."""
-    context.request_processor = [RequestProcessor({}) for _ in range(size)]
+    headers = headers or [{} for _ in range(size)]
+    context.request_processor = [RequestProcessor(header) for header in headers]
     context.request_ids = {i: f'request-{i}' for i in range(size)}
     context.metrics.set_request_ids(context.request_ids)
 
@@ -42,7 +46,9 @@ def initialized_handler(tiny_model, **settings):
     """(handler, context) as TorchServe makes them from an archive of ``tiny_model``."""
     config, checkpoint = tiny_model
     # The archive holds paths relative to the model folder; the config's folder stands in for it.
-    context = make_context(config.parent, {'config': config.name, 'weights': checkpoint.name, **settings})
+    # threads: 1, as the test workers (OMP_NUM_THREADS=1); 'auto' would set this process to all cores
+    context = make_context(config.parent, {'config': config.name, 'weights': checkpoint.name,
+                                           'threads': 1, **settings})
     handler = HigherHRNetHandler()
     handler.initialize(context)
     return handler, context
@@ -51,13 +57,28 @@ def initialized_handler(tiny_model, **settings):
 @pytest.fixture(scope='module')
 def served(tiny_model):
     """(handler, context, reference estimator built independently from the same files)."""
-    handler, context = initialized_handler(tiny_model, max_image_pixels=MAX_IMAGE_PIXELS)
+    handler, context = initialized_handler(tiny_model, max_image_pixels=MAX_IMAGE_PIXELS,
+                                           max_request_megapixels=TINY_MAX_REQUEST_MEGAPIXELS)
     return handler, context, PoseEstimator.from_config(tiny_model[0], checkpoint=tiny_model[1])
 
 
-def run(handler, context, bodies):
-    start_batch(context, len(bodies))
-    responses = handler.handle([{'body': body} for body in bodies], context)
+def torchserve_row(body, content_type):
+    """The request parameters TorchServe's frontend and worker make of a body of ``content_type``."""
+    if content_type == 'application/x-www-form-urlencoded':
+        return dict(urllib.parse.parse_qsl(body.decode('latin-1'), keep_blank_values=True))
+    if content_type == 'application/json':
+        try:
+            return {'body': json.loads(body)}
+        except (RecursionError, ValueError):  # TorchServe forwards what it cannot parse as bytes
+            pass
+    return {'body': body}
+
+
+def run(handler, context, bodies, content_types=None):
+    content_types = content_types or [None] * len(bodies)
+    start_batch(context, len(bodies), [{'Content-Type': t} if t else {} for t in content_types])
+    responses = handler.handle([torchserve_row(body, t) for body, t in zip(bodies, content_types)],
+                               context)
     assert len(responses) == len(bodies)
     return [(context.get_response_status(i)[0], json.loads(response), context.get_response_headers(i))
             for i, response in enumerate(responses)]
@@ -140,3 +161,55 @@ def test_untrained_archive_says_so(tiny_model):
     handler, context = initialized_handler(tiny_model, untrained=True)
     [(status, answer, _)] = run(handler, context, [jpeg(seed=6)])
     assert status == 200 and answer['untrained'] is True
+
+
+def test_the_inputs_that_used_to_fail_their_batch_fail_alone(served):
+    handler, context, reference = served
+    good = jpeg(seed=7)
+    hostile = hostile_requests()
+    answers = run(handler, context, [good] + [body for body, _, _, _ in hostile.values()] + [good],
+                  [None] + [content_type for _, content_type, _, _ in hostile.values()] + [None])
+    assert answers[0][:2] == answers[-1][:2] == (200, expected_json(reference, good))
+    for (name, (_, _, code, message)), (status, document, _) in zip(hostile.items(), answers[1:]):
+        assert (name, status) == (name, code)
+        if message:
+            assert document['code'] == code and re.search(message, document['message']), document
+    # corrupt EXIF: the image as stored, 64 x 48, not turned
+    exif_answer = answers[1 + list(hostile).index('corrupt EXIF JPEG')][1]
+    assert exif_answer['image_size'] == [64, 48]
+    assert exif_answer == expected_json(reference, corrupt_exif_jpeg()[0])
+
+
+def test_an_error_inside_the_pipeline_is_a_500_for_its_request_only(served, monkeypatch):
+    """Fault injection: no known input makes the pipeline raise any more, so one image (marked by
+    its size) makes the real ``predict`` raise as a bug would; its batch-mates share its network
+    batch and options, and must still get their answers."""
+    handler, context, reference = served
+    real_predict = handler.estimator.predict
+    marked_shape = (96, 112, 3)
+
+    def predict(images, **overrides):
+        if any(image.shape == marked_shape for image in images):
+            raise RuntimeError('injected failure\nsecond line')
+        return real_predict(images, **overrides)
+
+    monkeypatch.setattr(handler.estimator, 'predict', predict)
+    good, culprit = jpeg(seed=8), jpeg(seed=9, height=96, width=112)
+    answers = run(handler, context, [good, culprit, good])
+    assert [status for status, _, _ in answers] == [200, 500, 200]
+    assert answers[0][1] == answers[2][1] == expected_json(reference, good)
+    assert answers[1][1] == {'code': 500, 'message': 'internal error while predicting this request '
+                             '(RuntimeError: injected failure); the traceback is in the model log'}
+
+
+def test_requests_that_would_overrun_the_response_timeout_get_503_the_first_runs(served, monkeypatch):
+    """A machine far slower than its warm-up said: the first request of the batch still runs, the
+    others are not started (503, retry) instead of letting TorchServe kill the worker."""
+    handler, context, reference = served
+    monkeypatch.setattr(handler.clock, 'seconds_per_megapixel', 1e6)
+    good = jpeg(seed=10)
+    answers = run(handler, context, [good, good, json_body({'image': b64(good), 'flip_test': False})])
+    assert [status for status, _, _ in answers] == [200, 503, 503]
+    assert answers[0][1] == expected_json(reference, good)
+    assert 'would not finish before the response timeout' in answers[1][1]['message']
+    assert answers[1][2]['Retry-After'] == '1'

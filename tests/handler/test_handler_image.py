@@ -1,13 +1,16 @@
 """handler.image: every accepted format and mode to BGR uint8; bad images to a 4xx BadRequest."""
+import io
+
 import cv2
 import numpy as np
 import pytest
 from handler_testdata import (MAX_IMAGE_PIXELS, bad_requests, cmyk_jpeg, encode, sixteen_bit_png,
                               synthetic_rgb)
+from hostile_testdata import corrupt_exif_jpeg, corrupt_tag_tiff
 from PIL import Image
 
 from higherhrnet.handler.errors import BadRequest
-from higherhrnet.handler.image import decode_image
+from higherhrnet.handler.image import decode_image, open_image
 
 RGB = synthetic_rgb()
 
@@ -77,3 +80,24 @@ def test_unsupported_format_is_refused():
 def test_float_images_are_refused():
     with pytest.raises(BadRequest, match='float'):
         decode_image(encode(Image.fromarray(RGB[:, :, 0].astype(np.float32)), 'TIFF'))
+
+
+def test_corrupt_exif_is_ignored_and_the_image_used_as_stored():
+    data, _ = corrupt_exif_jpeg()
+    as_stored = np.asarray(Image.open(io.BytesIO(data)).convert('RGB'))[:, :, ::-1]
+    np.testing.assert_array_equal(decode_image(data), as_stored)  # 64 x 48, not turned to 48 x 64
+
+
+def test_a_corrupt_tiff_tag_is_a_400_naming_the_error():
+    with pytest.raises(BadRequest, match=r'cannot decode the TIFF image \(TypeError') as error:
+        decode_image(corrupt_tag_tiff())
+    assert error.value.error_code == 400
+
+
+def test_sizes_are_checked_from_the_header_before_decoding():
+    header_only = encode(np.zeros((700, 500, 3), np.uint8), 'PNG')[:100]  # IHDR, no pixel data
+    with pytest.raises(BadRequest, match=r'image is 500 x 700 pixels, more than the limit') as error:
+        open_image(header_only, max_pixels=MAX_IMAGE_PIXELS)
+    assert error.value.error_code == 413
+    image = open_image(encode(RGB, 'PNG'))
+    assert image.size == (128, 96)

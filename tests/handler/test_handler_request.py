@@ -1,6 +1,10 @@
 """handler.request and handler.options: the three request forms, options, malformed requests."""
+import json
+import textwrap
+
 import pytest
 from handler_testdata import b64, jpeg, json_body
+from hostile_testdata import json_scalar_bodies
 
 from higherhrnet.handler.errors import BadRequest
 from higherhrnet.handler.options import parse_options
@@ -34,7 +38,39 @@ def test_kserve_v1_instances():
     assert request.options == [{}, {'flip_test': False}]
 
 
+def test_base64_wrapped_in_lines_or_behind_a_data_url_is_accepted():
+    wrapped = '\n'.join(textwrap.wrap(b64(IMAGE), 76)) + '\n'  # base64 without -w0
+    assert parse_request({'body': {'image': wrapped}}).images == [IMAGE]
+    data_url = 'data:image/jpeg;base64,' + b64(IMAGE)
+    assert parse_request({'body': {'instances': [{'data': data_url}]}}).images == [IMAGE]
+
+
+@pytest.mark.parametrize('name', list(json_scalar_bodies()))
+def test_json_bodies_that_are_no_object_are_400(name):
+    body = json_scalar_bodies()[name]
+    # what TorchServe hands over for an application/json body: the parsed value, or the bytes when
+    # its parser fails (RecursionError on deep nesting)
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        value = body
+    with pytest.raises(BadRequest, match='nested too deeply|must be an object') as error:
+        parse_request({'body': value})
+    assert error.value.error_code == 400
+
+
+def test_form_urlencoded_bodies_get_a_hint():
+    # curl --data-binary @image.jpg without -H: TorchServe splits the body into form fields
+    with pytest.raises(BadRequest, match='curl -T image.jpg') as error:
+        parse_request({'\xffJFIF': b'', 'x': b'1'}, 'application/x-www-form-urlencoded')
+    assert error.value.error_code == 415
+
+
 @pytest.mark.parametrize('row, message', [
+    ({'body': {'image': b64(IMAGE).replace('+', '-').replace('/', '_') + '-_'}}, 'URL-safe'),
+    ({'body': {'image': 'abc'}}, 'not valid base64'),
+    ({'body': {'image': 'abcé'}}, 'non-ASCII'),
+    ({'body': object()}, 'unexpected request body'),
     ({}, 'empty request body'),
     ({'body': b''}, 'empty request body'),
     ({'body': b'  \n'}, 'empty request body'),
@@ -75,6 +111,9 @@ def test_options_are_checked_and_made_hashable():
     ({'scale_factor': []}, '1 to 4 scales'),
     ({'scale_factor': [1, -1]}, r'every scale must lie in \(0, 4.0\]'),
     ({'scale_factor': ['1']}, 'finite number'),
+    ({'scale_factor': [0.5, 2]}, 'must include 1'),
+    ({'scale_factor': [[[[1]]]]}, 'finite number'),
+    ({'detection_threshold': 'x' * 10_000}, r"got 'x{30,40}\.\.\.( |$)"),
 ])
 def test_bad_options_are_400(options, message):
     with pytest.raises(BadRequest, match=message) as error:
