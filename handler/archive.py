@@ -15,6 +15,7 @@ restarting under ``make serve``. A missing official file with a download address
 (``official_weights.py``) is fetched and its checksum checked.
 """
 import argparse
+import os
 import pickle
 import shutil
 import subprocess
@@ -158,7 +159,9 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
             '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
             '--export-path', str(export_path), '--force',
-        ], check=True)
+            # the archiver stages files in <TMPDIR>/<model name>: our own temp folder keeps two
+            # archive builds of the same name from mixing their files
+        ], check=True, env={**os.environ, 'TMPDIR': str(tmp)})
     return export_path / f'{model_name}.mar'
 
 
