@@ -6,7 +6,7 @@ import pytest
 
 from cli_testdata import (people_keypoints, synthetic_image, tiny_coco_model,  # noqa: F401 (fixtures)
                           tiny_crowdpose_model, write_annotations)
-from higherhrnet.cli.keypoint_ap import STATS_NAMES
+from higherhrnet.model_def.evaluation.keypoint_ap import STATS_NAMES
 from higherhrnet.cli.main import main
 
 
