@@ -3,6 +3,7 @@
 Importing this package registers the network parts in ``registry.MODELS``. The test-time
 pipeline classes are imported lazily because they pull in OpenCV and the grouping code.
 """
+from . import data_preprocessor  # noqa: F401  (registers BottomUpDataPreprocessor in MODELS)
 from .backbones import HRNet
 from .heads import HigherHRNetHead
 from .pose_estimators import HigherHRNet

@@ -1,0 +1,62 @@
+"""Shared by the dataset tests: the official training pipeline as config dicts, and the synthetic
+dataset of ../shared/reference/train_targets.npz written to disk as a COCO-format dataset."""
+import json
+
+import cv2
+import numpy as np
+
+from higherhrnet.model_def.datasets import BottomUpRandomAffine, BottomUpRandomFlip
+
+INPUT_SIZE, OUTPUT_SIZES = 512, [128, 256]
+
+
+def training_pipeline(input_size=INPUT_SIZE, output_sizes=OUTPUT_SIZES, flip_aligned=False):
+    """The official training pipeline (w32_512 yaml values)."""
+    return [
+        dict(type='LoadImage'),
+        dict(type='BottomUpRandomAffine', input_size=input_size, output_sizes=output_sizes, max_rotation=30,
+             min_scale=0.75, max_scale=1.5, scale_type='short', max_translate=40),
+        dict(type='BottomUpRandomFlip', prob=0.5, flip_aligned=flip_aligned),
+        dict(type='GenerateBottomUpTargets', sigma=2, max_num_people=30),
+        dict(type='PackBottomUpInputs'),
+    ]
+
+
+def write_image(path, rgb):
+    """An RGB uint8 array as a lossless PNG."""
+    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def write_golden_dataset(golden, root):
+    """The synthetic images (PNG) and annotation json of train_targets.npz under ``root``:
+    ``annotations/person_keypoints_synth.json`` and ``images/synth/<file_name>``."""
+    annotations = json.loads(str(golden['synthetic_annotations_json']))
+    (root / 'annotations').mkdir(parents=True)
+    (root / 'images' / 'synth').mkdir(parents=True)
+    (root / 'annotations' / 'person_keypoints_synth.json').write_text(json.dumps(annotations))
+    for image in annotations['images']:
+        name = image['file_name'].rsplit('.', 1)[0]
+        write_image(root / 'images' / 'synth' / image['file_name'], golden[f'synth_source__{name}__image'])
+    return root
+
+
+class PinnedAffine(BottomUpRandomAffine):
+    """The affine transform with its draws given (for the golden cases whose draws were forced)."""
+
+    def __init__(self, draws, **kwargs):
+        super().__init__(**kwargs)
+        self.draws = draws
+
+    def draw_augmentation(self, scale, image_name):
+        return self.draws
+
+
+class PinnedFlip(BottomUpRandomFlip):
+    """The flip transform with its draw given."""
+
+    def __init__(self, flip, **kwargs):
+        super().__init__(**kwargs)
+        self.flip = flip
+
+    def draw_flip(self):
+        return self.flip
