@@ -1,5 +1,6 @@
 """``higherhrnet test``: the config's test set scored by mmengine's Runner with a checkpoint."""
 import json
+from pathlib import Path
 
 from .runner_config import add_runner_arguments, runner_config, start_process_group_without_cuda
 
@@ -21,6 +22,8 @@ def run(args):
     from mmengine.dist import is_main_process
     from mmengine.runner import Runner
 
+    if not Path(args.checkpoint).is_file():
+        raise FileNotFoundError(f'checkpoint file {args.checkpoint} does not exist')
     cfg = runner_config(args)
     cfg.load_from = args.checkpoint
     start_process_group_without_cuda(cfg)

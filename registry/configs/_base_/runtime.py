@@ -27,6 +27,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='coco/AP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
+# Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
+# project's tools, which never unpickle code.
+custom_hooks = [dict(type='WeightsOnlyCheckpointHook')]
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 # Local files only; `higherhrnet train --tensorboard` adds TensorBoard (pip install tensorboard).
