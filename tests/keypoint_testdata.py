@@ -87,20 +87,24 @@ def draw_people(image, keypoints, dataset):
     return image
 
 
-def write_drawn_dataset(root, ann_file, image_folder, dataset='coco', num_images=4, height=96, width=128):
-    """``num_images`` images with two drawn people each under ``root/image_folder`` and their annotation
-    file ``root/ann_file`` (COCO: the first image also has a crowd region). Returns the annotation path."""
+def write_drawn_dataset(root, ann_file, image_folder, dataset='coco', num_images=4, height=96, width=128,
+                        people=2):
+    """``num_images`` images with ``people`` drawn people each, side by side, under ``root/image_folder``
+    and their annotation file ``root/ann_file`` (COCO: the first image also has a crowd region in its
+    top right corner). Returns the annotation path."""
     root = Path(root)
     (root / image_folder).mkdir(parents=True, exist_ok=True)
     (root / ann_file).parent.mkdir(parents=True, exist_ok=True)
+    size = int(height * 0.6)  # a person is about as tall as its box is wide
     entries = []
     for index in range(num_images):
         image_id = 100 + index
-        boxes = [(8 + 4 * index, 10, 60), (64, 20 + 2 * index, 56)]
+        boxes = [(int((person + 0.1) * width / people) + 4 * index, int(height * 0.1) + 2 * index, size)
+                 for person in range(people)]
         keypoints = people_keypoints(dataset, boxes)
-        image = np.full((height, width, 3), 60 + 20 * index, np.uint8)
+        image = np.full((height, width, 3), 60 + 20 * index % 160, np.uint8)
         name = f'{image_id:012d}.jpg'
         cv2.imwrite(str(root / image_folder / name), draw_people(image, keypoints, dataset))
         entries.append((image_id, name, width, height, keypoints))
-    crowd = {100: (100, 2, 24, 20)} if dataset == 'coco' else None
+    crowd = {100: (width - width // 5, 2, width // 5, height // 5)} if dataset == 'coco' else None
     return write_annotations(root / ann_file, dataset, entries, crowd_regions=crowd)
