@@ -1,5 +1,6 @@
 """``higherhrnet train``: train a config with mmengine's Runner (one process, or one per GPU under torchrun)."""
 import importlib.util
+import logging
 
 from .runner_config import add_runner_arguments, runner_config, start_process_group_without_cuda
 
@@ -44,7 +45,7 @@ def _set_precision(cfg, amp):
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     elif cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and not torch.cuda.is_available():
-        print_log('no CUDA: this AMP config trains in float32 on the CPU', logger='current', level=30)
+        print_log('no CUDA: this AMP config trains in float32 on the CPU', logger='current', level=logging.WARNING)
         cfg.optim_wrapper.type = 'OptimWrapper'
         cfg.optim_wrapper.pop('loss_scale', None)
 
