@@ -118,3 +118,22 @@ def test_holds_the_official_training_settings(path):
         assert evaluator == dict(type='CocoKeypointAP', ann_file=data_root + ann_file, dataset=dataset)
     assert cfg.default_hooks.checkpoint.save_best == f'{dataset}/AP'
     assert cfg.load_from is None and cfg.resume is False
+
+
+def test_crowdpose_fine_tuning_takes_the_backbone_of_the_coco_model(tmp_path):
+    """The official _coco yaml: backbone from the COCO checkpoint (official bare keys), new 14-joint heads."""
+    from serving import write_tiny_model
+
+    _, coco_checkpoint = write_tiny_model(tmp_path, 'higherhrnet_w32_coco_512')
+    finetune = CONFIG_DIR / 'finetune' / 'higherhrnet_w32_crowdpose_512_coco.py'
+    cfg = Config.fromfile(finetune)
+    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='weights/pose_higher_hrnet_w32_512.pth')
+    assert cfg.model.head.num_joints == 14 and cfg.train_dataloader.dataset.type == 'BottomUpCrowdPoseDataset'
+    cfg.model.backbone.update(width=8, init_cfg=dict(type='Pretrained', checkpoint=str(coco_checkpoint)))
+    cfg.model.head.in_channels = 8
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    coco = torch.load(coco_checkpoint, weights_only=True)
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(value, coco[key]), key
+    assert model.head.final_layers[0].weight.shape[0] == 28  # 14 heatmaps + 14 tag maps, not from COCO
