@@ -1,11 +1,12 @@
 """HigherHRNet (bottom-up multi-person pose estimation) as mmengine components.
 
-Importing this package registers the network parts in ``registry.MODELS``. The test-time
+Importing this package registers the network parts and the losses in ``registry.MODELS``. The test-time
 pipeline classes are imported lazily because they pull in OpenCV and the grouping code.
 """
 from . import data_preprocessor  # noqa: F401  (registers BottomUpDataPreprocessor in MODELS)
 from .backbones import HRNet
 from .heads import HigherHRNetHead
+from .losses import AssociativeEmbeddingLoss, HeatmapLoss, HigherHRNetLoss
 from .pose_estimators import HigherHRNet
 
 _LAZY = {
@@ -21,4 +22,4 @@ def __getattr__(name):
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
-__all__ = ['HRNet', 'HigherHRNetHead', 'HigherHRNet', 'PoseEstimator', 'SimpleHigherHRNet']
+__all__ = ['HRNet', 'HigherHRNetHead', 'HigherHRNetLoss', 'HeatmapLoss', 'AssociativeEmbeddingLoss', 'HigherHRNet', 'PoseEstimator', 'SimpleHigherHRNet']

@@ -11,8 +11,25 @@ from torch import nn
 from higherhrnet.registry import MODELS
 
 from ..blocks import BLOCKS, BN_MOMENTUM, Bottleneck, conv3x3, make_blocks
+from ..checkpoint import to_model_state_dict
 
 STEM_CHANNELS = 64  # hard-wired in the official code (its STEM_INPLANES setting is never read)
+BACKBONE_PREFIX = 'backbone.'  # where a full HigherHRNet state dict keeps these weights
+
+
+def backbone_keys_on_load(module, state_dict, prefix, *args):
+    """Load-state-dict pre-hook of ``HRNet``: rewrites, in place, the entries under ``prefix`` so
+    that the backbone loads from any HigherHRNet layout (official bare keys, FP16, ``module.``,
+    ours under ``backbone.``) as well as from the ImageNet HRNet files, whose backbone names are
+    the same. Everything else (heads, the ImageNet classifier) is left for the loader to report as
+    unexpected: this is what a backbone ``init_cfg=dict(type='Pretrained', ...)`` reads."""
+    own = [k for k in state_dict if k.startswith(prefix)]
+    if not own:
+        return
+    translated = to_model_state_dict({k[len(prefix):]: state_dict[k] for k in own})
+    for key in own:
+        del state_dict[key]
+    state_dict.update((prefix + k.removeprefix(BACKBONE_PREFIX), v) for k, v in translated.items())
 
 
 def _conv_bn(in_channels, out_channels, stride, relu):
@@ -105,6 +122,7 @@ class HRNet(BaseModule):
     def __init__(self, width=32, num_modules=(1, 4, 3), num_blocks=((4, 4), (4, 4, 4), (4, 4, 4, 4)),
                  block='BASIC', multi_scale_output=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
+        self.register_load_state_dict_pre_hook(backbone_keys_on_load)
         if not isinstance(width, int) or width < 1:
             raise ValueError(f'width must be a positive int, got {width!r}')
         if len(num_modules) != 3 or len(num_blocks) != 3:

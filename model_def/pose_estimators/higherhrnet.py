@@ -1,8 +1,10 @@
 """HigherHRNet, the network of the bottom-up pose estimator: HRNet backbone + HigherHRNet head."""
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement, InstanceData
 from torch import nn
 
 from higherhrnet.registry import MODELS
@@ -11,6 +13,17 @@ from ..checkpoint import CheckpointMismatchError, mismatch_report, to_model_stat
 
 # The lowest HRNet branch is at 1/32 of the input and is upsampled back by exact powers of two.
 INPUT_MULTIPLE = 32
+# The official initialisation (get_pose_net(cfg, is_train=True)): every convolution and
+# deconvolution weight ~ Normal(0, 0.001), their biases (only the final layers have one) 0, every
+# BatchNorm weight 1 and bias 0. A backbone init_cfg of type 'Pretrained' is applied after it.
+OFFICIAL_INIT_CFG = [
+    dict(type='Normal', layer=['Conv2d', 'ConvTranspose2d'], std=0.001, bias=0),
+    dict(type='Constant', layer='_BatchNorm', val=1, bias=0),
+]
+# The official loss settings of the released configs (see losses.HigherHRNetLoss).
+OFFICIAL_LOSS = dict(type='HigherHRNetLoss')
+# Fields of a training data sample, one entry per output resolution each.
+TARGET_FIELDS = ('heatmaps', 'masks', 'joint_indices')
 
 
 def build_part(cfg):
@@ -34,10 +47,20 @@ def build_part(cfg):
 class HigherHRNet(BaseModel):
     """The official ``PoseHigherResolutionNet`` as an mmengine model.
 
-    ``model(inputs)`` takes ImageNet-normalised RGB images ``[N, 3, H, W]`` (H, W multiples of
-    32) and returns the official output list ``[out0 [N, 2K, H/4, W/4], out1 [N, K, H/2, W/2]]``:
-    ``out0`` holds K heatmaps then K tag maps, ``out1`` K heatmaps. Turning them into people
-    (flip test, scales, grouping) is ``model_def.PoseEstimator``'s job.
+    ``model(inputs)`` (mode ``'tensor'``) takes ImageNet-normalised RGB images ``[N, 3, H, W]``
+    (H, W multiples of 32) and returns the official output list
+    ``[out0 [N, 2K, H/4, W/4], out1 [N, K, H/2, W/2]]``: ``out0`` holds K heatmaps then K tag
+    maps, ``out1`` K heatmaps.
+
+    ``mode='loss'``: ``inputs`` as above and training data samples with the fields ``heatmaps``
+    (per output resolution [K, R, R]), ``masks`` ([R, R], 1 = counted) and ``joint_indices``
+    ([max_num_people, K, 2]); returns the named loss terms of ``loss_module``.
+
+    ``mode='predict'``: ``inputs`` a list of original images as uint8 RGB tensors [3, H, W];
+    returns the data samples (new ones when None), each with ``pred_instances``, the people that
+    ``PoseEstimator.predict`` finds with this model and its ``test_cfg`` (flip test, scales,
+    grouping) as numpy arrays: ``keypoints`` float32 [P, K, 2] (x, y in original image pixels),
+    ``keypoint_scores`` [P, K], ``scores`` [P] (the official person score), ``bboxes`` [P, 4].
 
     ``load_state_dict`` and ``mmengine.runner.load_checkpoint`` accept every official checkpoint
     layout (see ``model_def.checkpoint``).
@@ -46,16 +69,22 @@ class HigherHRNet(BaseModel):
         backbone: config (or module) of the backbone, e.g. ``dict(type='HRNet', width=32)``.
         head: config (or module) of the head, e.g.
             ``dict(type='HigherHRNetHead', in_channels=32, num_joints=17)``.
+        loss: config (or module) of the training loss; default the official ``HigherHRNetLoss``.
         test_cfg: test-time settings read by the pipeline (official names in lower case).
         dataset_meta: keypoint names, flip_index, skeleton, joint_order of the dataset.
         data_preprocessor: mmengine data preprocessor config; the default passes tensors through.
-        init_cfg: mmengine weight initialisation config.
+        init_cfg: mmengine weight initialisation config, applied by ``init_weights()``; default
+            the official initialisation (``OFFICIAL_INIT_CFG``). Pretrained backbone weights go
+            in the backbone's own ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
     """
 
-    def __init__(self, backbone, head, test_cfg=None, dataset_meta=None, data_preprocessor=None, init_cfg=None):
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+    def __init__(self, backbone, head, loss=None, test_cfg=None, dataset_meta=None, data_preprocessor=None,
+                 init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=OFFICIAL_INIT_CFG if init_cfg is None else init_cfg)
         self.backbone = build_part(backbone)
         self.head = build_part(head)
+        self.loss_module = build_part(OFFICIAL_LOSS if loss is None else loss)
         self.test_cfg = dict(test_cfg or {})
         self.dataset_meta = dict(dataset_meta or {})
         self.report_mismatch_on_load = True
@@ -66,15 +95,15 @@ class HigherHRNet(BaseModel):
         return self.head.num_joints
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
+        if mode == 'tensor':
+            return self._network(inputs)
         if mode == 'loss':
-            raise NotImplementedError('training is out of scope for higherhrnet-serve: HigherHRNet has no loss; '
-                                      'use the official training code and load its checkpoints here')
+            return self.loss(inputs, data_samples)
         if mode == 'predict':
-            raise NotImplementedError("mode='predict' would need the test-time pipeline (flip test, scales, "
-                                      "grouping): use model_def.PoseEstimator(model).predict(images), or "
-                                      "mode='tensor' for the raw network outputs")
-        if mode != 'tensor':
-            raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
+            return self.predict(inputs, data_samples)
+        raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
+
+    def _network(self, inputs):
         if not isinstance(inputs, torch.Tensor) or inputs.ndim != 4 or not inputs.is_floating_point():
             raise TypeError('inputs must be a float tensor [N, 3, H, W], got '
                             f'{type(inputs).__name__} {getattr(inputs, "shape", "")}'.rstrip())
@@ -83,6 +112,37 @@ class HigherHRNet(BaseModel):
             raise ValueError(f'inputs must be [N, 3, H, W] with H and W multiples of {INPUT_MULTIPLE}, '
                              f'got {list(inputs.shape)}')
         return self.head(self.backbone(inputs))
+
+    def loss(self, inputs, data_samples):
+        """The loss terms (a dict) of a training batch; see the class docstring."""
+        outputs = self._network(inputs)
+        if data_samples is None or len(data_samples) != len(inputs):
+            raise ValueError(f"mode='loss' needs one data sample with training targets per input image "
+                             f'({len(inputs)}), got {None if data_samples is None else len(data_samples)}')
+        targets = batch_targets(data_samples, len(outputs), outputs[0].device)
+        return self.loss_module(outputs, *targets)
+
+    def predict(self, inputs, data_samples=None):
+        """People in original images (uint8 RGB tensors [3, H, W]) through ``PoseEstimator``."""
+        from ..estimator import PoseEstimator  # the test-time pipeline pulls in OpenCV and the grouping
+        images = [rgb_tensor_to_bgr(image, i) for i, image in enumerate(inputs)]
+        if data_samples is None:
+            data_samples = [BaseDataElement() for _ in images]
+        if len(data_samples) != len(images):
+            raise ValueError(f'{len(images)} images but {len(data_samples)} data samples')
+        was_training = self.training  # the estimator switches the model to eval mode
+        try:
+            results = PoseEstimator(self, device=next(self.parameters()).device).predict(images)
+        finally:
+            self.train(was_training)
+        for sample, result in zip(data_samples, results):
+            keypoints = result['keypoints']
+            sample.pred_instances = InstanceData(
+                keypoints=np.ascontiguousarray(keypoints[..., :2]),
+                keypoint_scores=np.ascontiguousarray(keypoints[..., 2]),
+                scores=result['scores'],
+                bboxes=result['bboxes'])
+        return data_samples
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """``nn.Module.load_state_dict`` for every official layout; a strict load of weights that do
@@ -104,3 +164,29 @@ class HigherHRNet(BaseModel):
             yield
         finally:
             self.report_mismatch_on_load = True
+
+
+def batch_targets(data_samples, num_outputs, device):
+    """``(heatmaps, masks, joint_indices)``, each a list over the output resolutions of the data
+    samples' targets stacked into a batch: [B, K, R, R], [B, R, R], [B, max_num_people, K, 2]."""
+    batched = []
+    for field in TARGET_FIELDS:
+        missing = [i for i, sample in enumerate(data_samples) if field not in sample]
+        if missing:
+            raise KeyError(f"mode='loss': data samples {missing} have no {field!r} (training targets: "
+                           f'{", ".join(TARGET_FIELDS)}, one entry per output resolution)')
+        per_sample = [sample.get(field) for sample in data_samples]
+        if any(len(entries) != num_outputs for entries in per_sample):
+            raise ValueError(f"mode='loss': every data sample needs {num_outputs} {field} (one per output "
+                             f'resolution), got {[len(entries) for entries in per_sample]}')
+        batched.append([torch.stack([torch.as_tensor(entries[r]) for entries in per_sample]).to(device)
+                        for r in range(num_outputs)])
+    return batched
+
+
+def rgb_tensor_to_bgr(image, index):
+    """An H x W x 3 uint8 BGR numpy image (what ``PoseEstimator`` takes) of a uint8 RGB tensor [3, H, W]."""
+    if not isinstance(image, torch.Tensor) or image.dtype != torch.uint8 or image.ndim != 3 or image.shape[0] != 3:
+        raise TypeError(f"mode='predict': image {index} must be a uint8 RGB tensor [3, H, W], got "
+                        f'{type(image).__name__} {getattr(image, "dtype", "")} {list(getattr(image, "shape", []))}')
+    return np.ascontiguousarray(image.permute(1, 2, 0).flip(2).cpu().numpy())
