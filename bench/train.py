@@ -28,7 +28,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.registry import DATASETS, MODELS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / 'tests'))  # the synthetic dataset writer of the tests
@@ -109,7 +109,6 @@ def main():
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'load average {os.getloadavg()[0]:.2f} (1 min)')
     cfg = Config.fromfile(str(CONFIG))
-    init_default_scope(cfg.default_scope)
     with tempfile.TemporaryDirectory() as root:
         dataset = training_dataset(cfg, root, args.images)
         rate, stages = time_pipeline(dataset)

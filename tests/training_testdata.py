@@ -22,8 +22,8 @@ def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=
     """A dataset of ``num_images`` drawn images (the same ones for training and testing) under
     ``folder/data`` and a config deriving from the dataset's W32-512 config: width 8, input 128,
     ``batch_size`` images per process, no data workers, validation after the last epoch, a log line per
-    iteration, flip test off and every heatmap peak a candidate (a barely trained network has low peaks;
-    the toolkit then has people to score). Returns the config path."""
+    iteration, flip test off and every heatmap peak a candidate, 5 per joint (a barely trained network
+    has low peaks; the toolkit then has people to score). Returns the config path."""
     folder = Path(folder)
     data_root = folder / 'data'
     for ann_file, image_folder in SPLITS[dataset]:
@@ -33,7 +33,8 @@ def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=
     config.write_text(f'''_base_ = [{str(CONFIG_DIR / (BASE_CONFIGS[dataset] + '.py'))!r}]
 data_root = {str(data_root) + '/'!r}
 model = dict(backbone=dict(width=8, init_cfg=None), head=dict(in_channels=8),
-             test_cfg=dict(input_size={TINY_INPUT_SIZE}, flip_test=False, detection_threshold=0.0))
+             test_cfg=dict(input_size={TINY_INPUT_SIZE}, flip_test=False, detection_threshold=0.0,
+                           max_num_people=5))
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='BottomUpRandomAffine', input_size={TINY_INPUT_SIZE}, output_sizes=[{TINY_INPUT_SIZE // 4}, {TINY_INPUT_SIZE // 2}],

@@ -83,7 +83,6 @@ def test_holds_the_official_training_settings(path):
     cfg = Config.fromfile(path)
     official = official_config(path)
     _, width, dataset, _ = path.stem.split('_')
-    assert cfg.default_scope == 'higherhrnet'
     # Adam, lr 1e-3, no weight decay; x0.1 at epochs 200 and 260 of 300
     assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=1e-3, weight_decay=0.0)
     assert cfg.param_scheduler == [dict(type='MultiStepLR', by_epoch=True, milestones=[200, 260], gamma=0.1)]
@@ -115,7 +114,7 @@ def test_holds_the_official_training_settings(path):
         assert (loader.dataset.data_root, loader.dataset.ann_file, loader.dataset.data_prefix.img) == (
             data_root, ann_file, images)
         assert loader.dataset.test_mode and not loader.sampler.shuffle
-        assert evaluator == dict(type='CocoKeypointAP', ann_file=data_root + ann_file, dataset=dataset)
+        assert evaluator == dict(type='higherhrnet.CocoKeypointAP', ann_file=data_root + ann_file, dataset=dataset)
     assert cfg.default_hooks.checkpoint.save_best == f'{dataset}/AP'
     assert cfg.load_from is None and cfg.resume is False
 
@@ -128,7 +127,7 @@ def test_crowdpose_fine_tuning_takes_the_backbone_of_the_coco_model(tmp_path):
     finetune = CONFIG_DIR / 'finetune' / 'higherhrnet_w32_crowdpose_512_coco.py'
     cfg = Config.fromfile(finetune)
     assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='weights/pose_higher_hrnet_w32_512.pth')
-    assert cfg.model.head.num_joints == 14 and cfg.train_dataloader.dataset.type == 'BottomUpCrowdPoseDataset'
+    assert cfg.model.head.num_joints == 14 and cfg.train_dataloader.dataset.type == 'higherhrnet.BottomUpCrowdPoseDataset'
     cfg.model.backbone.update(width=8, init_cfg=dict(type='Pretrained', checkpoint=str(coco_checkpoint)))
     cfg.model.head.in_channels = 8
     model = MODELS.build(cfg.model)

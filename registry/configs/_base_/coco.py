@@ -35,7 +35,7 @@ train_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='BottomUpCocoDataset',
+        type='higherhrnet.BottomUpCocoDataset',
         data_root=data_root,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='images/train2017/'),
@@ -49,7 +49,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='BottomUpCocoDataset',
+        type='higherhrnet.BottomUpCocoDataset',
         data_root=data_root,
         ann_file='annotations/person_keypoints_val2017.json',
         data_prefix=dict(img='images/val2017/'),
@@ -58,6 +58,6 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoKeypointAP', ann_file=data_root + 'annotations/person_keypoints_val2017.json',
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', ann_file=data_root + 'annotations/person_keypoints_val2017.json',
                      dataset='coco')
 test_evaluator = val_evaluator

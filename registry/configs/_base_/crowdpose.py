@@ -34,7 +34,7 @@ train_dataloader = dict(
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='BottomUpCrowdPoseDataset',
+        type='higherhrnet.BottomUpCrowdPoseDataset',
         data_root=data_root,
         ann_file='json/crowdpose_trainval.json',
         data_prefix=dict(img='images/'),
@@ -48,7 +48,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='BottomUpCrowdPoseDataset',
+        type='higherhrnet.BottomUpCrowdPoseDataset',
         data_root=data_root,
         ann_file='json/crowdpose_test.json',
         data_prefix=dict(img='images/'),
@@ -57,6 +57,6 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CocoKeypointAP', ann_file=data_root + 'json/crowdpose_test.json', dataset='crowdpose')
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', ann_file=data_root + 'json/crowdpose_test.json', dataset='crowdpose')
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))

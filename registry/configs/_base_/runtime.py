@@ -1,7 +1,7 @@
 # Training, validation and the run itself, as the official yamls set them (TRAIN block, CUDNN, WORKERS).
 # Dataset files add the data and the evaluator; variant files the input size, the images per GPU
-# and the precision.
-default_scope = 'higherhrnet'
+# and the precision. Our types carry the scope prefix ('higherhrnet.'), mmengine's are plain, so no
+# default scope is needed and the config also runs inside another project's Runner.
 
 # Adam on every parameter at lr 1e-3, betas and eps at their defaults and no weight decay: the
 # official TRAIN.WD only reaches SGD. No gradient clipping, no warm-up.
@@ -29,7 +29,7 @@ default_hooks = dict(
 )
 # Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
 # project's tools, which never unpickle code.
-custom_hooks = [dict(type='WeightsOnlyCheckpointHook')]
+custom_hooks = [dict(type='higherhrnet.WeightsOnlyCheckpointHook')]
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 # Local files only; `higherhrnet train --tensorboard` adds TensorBoard (pip install tensorboard).
