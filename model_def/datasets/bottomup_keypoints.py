@@ -1,5 +1,6 @@
 """COCO-format keypoint files read the way the official HigherHRNet training reads them."""
 import contextlib
+import copy
 import functools
 import io
 import logging
@@ -40,6 +41,9 @@ def people_rows(annotations, num_joints):
     kept = [ann for ann in annotations if ann['iscrowd'] == 0 or ann['num_keypoints'] > 0]
     people = np.zeros((len(kept), num_joints, 3))
     for row, ann in enumerate(kept):
+        if len(ann['keypoints']) != 3 * num_joints:
+            raise ValueError(f"annotation {ann['id']} has {len(ann['keypoints'])} keypoint values, "
+                             f'not 3 x {num_joints}: is it the right dataset class?')
         people[row] = np.array(ann['keypoints']).reshape([-1, 3])
     return people, [ann['id'] for ann in kept]
 
@@ -63,11 +67,14 @@ class BottomUpKeypointDataset(BaseDataset):
     ``height``, ``width``; errors propagate.
 
     Two behaviours of the official data loading are not kept, because they come from the
-    PyTorch of the time rather than from the method: mmengine's ``DefaultSampler`` reshuffles
-    every epoch (the official DistributedSampler never had ``set_epoch`` called, so every epoch
-    saw the same order), and mmengine seeds numpy in each worker per worker and epoch (the
-    official workers all inherited one unadvanced numpy state, so an image got the same scale,
-    rotation and translation in every epoch of a run). See OFFICIAL_TRAINING.md 7.11-7.12.
+    PyTorch of the time rather than from the method (OFFICIAL_TRAINING.md 7.11-7.12): mmengine's
+    ``DefaultSampler`` reshuffles every epoch (the official DistributedSampler never had
+    ``set_epoch`` called, so every epoch saw the same order), and mmengine's ``worker_init_fn``
+    seeds numpy and ``random`` in each worker from the run's seed, rank and worker id, so the
+    workers draw different streams (the official workers all inherited one numpy state that never
+    advanced, so an image got the same scale, rotation and translation in every epoch of a run).
+    Here an image's augmentation changes from epoch to epoch. The per-sample behaviour, quirks
+    1-10 included, is the official one.
     """
 
     DATASET_NAME = None
@@ -75,7 +82,7 @@ class BottomUpKeypointDataset(BaseDataset):
 
     @classmethod
     def _load_metainfo(cls, metainfo=None):
-        meta = dict(_cached_dataset_meta(cls.DATASET_NAME))
+        meta = copy.deepcopy(_cached_dataset_meta(cls.DATASET_NAME))
         meta.update(super()._load_metainfo(metainfo))
         return meta
 

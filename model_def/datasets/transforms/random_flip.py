@@ -1,12 +1,12 @@
 """Random horizontal flip of a training sample (official RandomHorizontalFlip)."""
 import random
 
-import cv2
 import numpy as np
 
 from higherhrnet.registry import TRANSFORMS
 
 from .base import BaseTransform
+from .random_affine import warp_loss_mask
 
 
 @TRANSFORMS.register_module()
@@ -23,7 +23,8 @@ class BottomUpRandomFlip(BaseTransform):
     (x -> S - 1 - x) but the masks and joints at each output size R (x -> R - 1 - x), which leaves
     the targets of a flipped sample ``1 - R/S`` output pixels left of the mirrored content.
     ``flip_aligned=True`` mirrors the targets about the image's mirror axis instead
-    (x -> (S - 1) * R / S - x; masks resampled bilinearly at that sub-pixel offset).
+    (x -> (S - 1) * R / S - x); the masks are warped again from ``loss_mask`` with that mirror
+    folded into the affine matrix (needs ``loss_mask`` and ``output_matrices``).
     """
 
     def __init__(self, prob=0.5, flip_index=None, flip_aligned=False):
@@ -44,14 +45,14 @@ class BottomUpRandomFlip(BaseTransform):
         input_size = results['input_size']
         results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
         masks, joints = [], []
-        for size, mask, people in zip(results['output_sizes'], results['masks'], results['joints']):
-            people = people[:, flip_index]
+        for i, size in enumerate(results['output_sizes']):
+            people = results['joints'][i][:, flip_index]
             if self.flip_aligned:
                 mirror = (input_size - 1) * size / input_size
-                masks.append(self._mirror_mask_about(mask, mirror))
+                masks.append(self._aligned_mask(results['loss_mask'], results['output_matrices'][i], size, mirror))
                 people[:, :, 0] = mirror - people[:, :, 0]
             else:
-                masks.append(np.ascontiguousarray(mask[:, ::-1]))
+                masks.append(np.ascontiguousarray(results['masks'][i][:, ::-1]))
                 # (R - x) - 1 in this order: the official float rounding.
                 people[:, :, 0] = size - people[:, :, 0] - 1
             joints.append(people)
@@ -60,9 +61,8 @@ class BottomUpRandomFlip(BaseTransform):
         return results
 
     @staticmethod
-    def _mirror_mask_about(mask, mirror):
-        """0/1 mask mirrored as x -> mirror - x (sub-pixel): bilinear, edge replicated, > 0.5."""
-        matrix = np.array([[-1.0, 0.0, mirror], [0.0, 1.0, 0.0]])
-        size = mask.shape[1], mask.shape[0]
-        warped = cv2.warpAffine(mask, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return (warped > 0.5).astype(np.float32)
+    def _aligned_mask(loss_mask, matrix, size, mirror):
+        """The original loss mask warped with x -> mirror - x folded into its affine ``matrix``:
+        the same warp (and > 0.5 rule) as an unflipped sample gets."""
+        mirror_matrix = np.array([[-1.0, 0.0, mirror], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        return warp_loss_mask(loss_mask, (mirror_matrix @ np.vstack([matrix, [0, 0, 1]]))[:2], size)

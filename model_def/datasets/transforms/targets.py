@@ -43,11 +43,8 @@ def render_heatmaps(joints, size, sigma):
     placed with its centre on the truncated pixel and cut at the map border, as in the official code.
     """
     num_joints = joints.shape[1]
-    heatmaps = np.zeros((num_joints, size, size), dtype=np.float32)
     inside, ix, iy = pixels_in_map(joints, size)
     person, joint = np.nonzero(inside)
-    if person.size == 0:
-        return heatmaps
     patch = gaussian_patch(sigma).astype(np.float32)
     offsets = np.arange(patch.shape[0])
     # Upper-left and lower-right (exclusive) corners of each patch, as the official rounding gives them.
@@ -55,18 +52,17 @@ def render_heatmaps(joints, size, sigma):
     top = np.round(iy[person, joint] - 3 * sigma - 1).astype(np.int64)
     right = np.minimum(np.round(ix[person, joint] + 3 * sigma + 2).astype(np.int64), size)
     bottom = np.minimum(np.round(iy[person, joint] + 3 * sigma + 2).astype(np.int64), size)
-    columns = left[:, None] + offsets                               # [N, n]
-    rows = top[:, None] + offsets
-    column_ok = (columns >= 0) & (columns < right[:, None])
-    row_ok = (rows >= 0) & (rows < bottom[:, None])
-    keep = row_ok[:, :, None] & column_ok[:, None, :]               # [N, n, n]
-    n = len(offsets)
-    channel = np.broadcast_to(joint[:, None, None], keep.shape)[keep]
-    row_index = np.broadcast_to(rows[:, :, None], keep.shape)[keep]
-    column_index = np.broadcast_to(columns[:, None, :], keep.shape)[keep]
-    values = np.broadcast_to(patch, (len(person), n, n))[keep]
-    np.maximum.at(heatmaps, (channel, row_index, column_index), values)
-    return heatmaps
+    rows = top[:, None] + offsets                                   # [N, n]
+    columns = left[:, None] + offsets
+    in_map = (((rows >= 0) & (rows < bottom[:, None]))[:, :, None]
+              & ((columns >= 0) & (columns < right[:, None]))[:, None, :])
+    # Flat indices into [K, size, size] plus one spare cell that takes the patch parts off the map.
+    spare = num_joints * size * size
+    flat_index = joint[:, None, None] * (size * size) + rows[:, :, None] * size + columns[:, None, :]
+    flat_index = np.where(in_map, flat_index, spare)
+    heatmaps = np.zeros(spare + 1, dtype=np.float32)
+    np.maximum.at(heatmaps, flat_index.ravel(), np.broadcast_to(patch, flat_index.shape).ravel())
+    return heatmaps[:spare].reshape(num_joints, size, size)
 
 
 def encode_joint_indices(joints, size, max_num_people, image_name=None):

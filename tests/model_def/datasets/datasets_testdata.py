@@ -1,9 +1,10 @@
-"""Shared by the dataset tests: the official training pipeline as config dicts, and the synthetic
-dataset of ../shared/reference/train_targets.npz written to disk as a COCO-format dataset."""
+"""Shared by the dataset tests: the official training pipeline as config dicts, the synthetic
+dataset of ../shared/reference/train_targets.npz written to disk as a COCO-format dataset,
+transforms with pinned draws, and a collector of mmengine's log records."""
 import json
+import logging
 
 import cv2
-import numpy as np
 
 from higherhrnet.model_def.datasets import BottomUpRandomAffine, BottomUpRandomFlip
 
@@ -60,3 +61,24 @@ class PinnedFlip(BottomUpRandomFlip):
 
     def draw_flip(self):
         return self.flip
+
+
+class CollectedLog(logging.Handler):
+    """The records mmengine's current logger emits meanwhile (``with CollectedLog() as log``)."""
+
+    def __enter__(self):
+        from mmengine.logging import MMLogger
+        self.records = []
+        self.logger = MMLogger.get_current_instance()
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+
+    def emit(self, record):
+        self.records.append(record)
+
+    @property
+    def warnings(self):
+        return [record.getMessage() for record in self.records if record.levelno == logging.WARNING]

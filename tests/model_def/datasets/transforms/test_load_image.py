@@ -1,0 +1,24 @@
+"""LoadImage: the official decoding (colour, EXIF orientation ignored, RGB) and a clear error."""
+import cv2
+import numpy as np
+import pytest
+
+from higherhrnet.model_def.datasets import LoadImage, UnusableSampleError
+
+
+def test_reads_rgb_and_grey_as_three_channels(tmp_path):
+    rgb = np.zeros((6, 8, 3), np.uint8)
+    rgb[..., 0] = 200  # red
+    cv2.imwrite(str(tmp_path / 'red.png'), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(tmp_path / 'grey.png'), np.full((5, 7), 90, np.uint8))
+    results = LoadImage()(dict(img_path=str(tmp_path / 'red.png')))
+    np.testing.assert_array_equal(results['img'], rgb)
+    assert results['ori_shape'] == (6, 8)
+    grey = LoadImage()(dict(img_path=str(tmp_path / 'grey.png')))['img']
+    assert grey.shape == (5, 7, 3) and (grey == 90).all()
+
+
+def test_unreadable_file_is_named(tmp_path):
+    (tmp_path / 'broken.jpg').write_bytes(b'\xff\xd8 nothing more')
+    with pytest.raises(UnusableSampleError, match='broken.jpg: OpenCV cannot read'):
+        LoadImage()(dict(img_path=str(tmp_path / 'broken.jpg')))
