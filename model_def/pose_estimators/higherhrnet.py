@@ -115,10 +115,10 @@ class HigherHRNet(BaseModel):
 
     def loss(self, inputs, data_samples):
         """The loss terms (a dict) of a training batch; see the class docstring."""
-        outputs = self._network(inputs)
         if data_samples is None or len(data_samples) != len(inputs):
             raise ValueError(f"mode='loss' needs one data sample with training targets per input image "
                              f'({len(inputs)}), got {None if data_samples is None else len(data_samples)}')
+        outputs = self._network(inputs)
         targets = batch_targets(data_samples, len(outputs), outputs[0].device)
         return self.loss_module(outputs, *targets)
 

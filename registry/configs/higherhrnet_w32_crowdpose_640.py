@@ -4,8 +4,7 @@
 _base_ = ['./_base_/crowdpose.py']
 
 model = dict(
-    # training starts from the ImageNet HRNet-W32 (official MODEL.PRETRAINED, every backbone layer)
-    backbone=dict(width=32, init_cfg=dict(type='Pretrained', checkpoint='weights/hrnet_w32-36af842e.pth')),
+    backbone=dict(width=32),
     head=dict(in_channels=32),
     test_cfg=dict(input_size=640),
 )

@@ -4,8 +4,7 @@
 _base_ = ['./_base_/crowdpose.py']
 
 model = dict(
-    # training starts from the ImageNet HRNet-W48 (official MODEL.PRETRAINED, every backbone layer)
-    backbone=dict(width=48, init_cfg=dict(type='Pretrained', checkpoint='weights/hrnet_w48-8ef0771d.pth')),
+    backbone=dict(width=48, init_cfg=dict(checkpoint='weights/hrnet_w48-8ef0771d.pth')),
     head=dict(in_channels=48),
     test_cfg=dict(input_size=640),
 )

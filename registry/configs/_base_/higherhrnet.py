@@ -4,8 +4,25 @@ custom_imports = dict(imports=['higherhrnet.registry', 'higherhrnet.model_def'],
 
 model = dict(
     type='higherhrnet.HigherHRNet',
-    backbone=dict(type='HRNet', width=32),
+    # Training starts, as officially, from the ImageNet HRNet (MODEL.PRETRAINED): init_weights() loads
+    # the backbone names of that file (the classification head is listed as unexpected in the log)
+    # after the official Normal(0, 0.001) / BatchNorm 1, 0 initialisation of everything (the model's
+    # default init_cfg). The file is read only by init_weights(), i.e. by Runner.train(); set
+    # init_cfg=None here to train from scratch. The official CrowdPose fine-tuning from COCO
+    # (crowd_pose/w32_512_coco) is checkpoint='weights/pose_higher_hrnet_w32_512.pth': its backbone
+    # loads, its 17-joint heads are left out.
+    backbone=dict(type='HRNet', width=32,
+                  init_cfg=dict(type='Pretrained', checkpoint='weights/hrnet_w32-36af842e.pth')),
     head=dict(type='HigherHRNetHead', in_channels=32, num_joints=17),
+    # The official LOSS block: heatmap loss at both resolutions, associative embedding ('exp') at 1/4.
+    loss=dict(
+        type='HigherHRNetLoss',
+        heatmap_loss_factors=(1.0, 1.0),
+        with_ae_loss=(True, False),
+        push_loss_factors=(0.001, 0.001),
+        pull_loss_factors=(0.001, 0.001),
+        ae_loss_type='exp',
+    ),
     test_cfg=dict(
         flip_test=True,
         scale_factor=[1],

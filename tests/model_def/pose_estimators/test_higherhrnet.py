@@ -1,6 +1,8 @@
 """HigherHRNet model: equal to the official network on the golden, the mmengine modes (tensor, loss,
 predict), input checks. The initialisation and the training-step goldens: test_train_step.py."""
 import json
+import logging
+import uuid
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import torch
 from mmengine.model import BaseModel
 
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.structures import BaseDataElement
 
@@ -203,3 +206,93 @@ def test_bad_inputs_are_refused(inputs, error):
 def test_unknown_part_type_is_named():
     with pytest.raises(KeyError, match='ResNet'):
         HigherHRNet(backbone=dict(type='ResNet'), head=dict(type='HigherHRNetHead', in_channels=8, num_joints=17))
+
+
+# --- initialisation and pretrained weights -------------------------------------------------------------
+
+def test_default_initialisation_is_the_official_one():
+    model = tiny(num_joints=5)
+    model.init_weights()
+    convs = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert any(isinstance(m, torch.nn.ConvTranspose2d) for m in convs)
+    weights = torch.cat([m.weight.detach().flatten() for m in convs])
+    assert abs(weights.std().item() - 0.001) < 0.00005 and abs(weights.mean().item()) < 0.00005
+    # only the final layers have biases, set to 0
+    assert [m.bias is not None for m in convs].count(True) == 2
+    assert all(m.bias is None or not m.bias.any() for m in convs)
+    for m in norms:
+        assert (m.weight == 1).all() and (m.bias == 0).all()
+        assert (m.running_mean == 0).all() and (m.running_var == 1).all()
+
+
+def imagenet_hrnet_checkpoint(path, width):
+    """A file in the layout of the official ImageNet HRNet checkpoints: the backbone's names, plus
+    the classification parts (and the fuse rows of a multi-scale last module) HigherHRNet lacks."""
+    state = {k: torch.randn(v.shape) if v.is_floating_point() else v for k, v in HRNet(width=width).state_dict().items()
+             if 'num_batches_tracked' not in k}
+    extra = {'incre_modules.0.0.conv1.weight': torch.randn(32, width, 1, 1),
+             'downsamp_modules.0.0.weight': torch.randn(256, 128, 3, 3),
+             'stage4.2.fuse_layers.1.0.0.weight': torch.randn(2 * width, width, 1, 1),
+             'final_layer.0.weight': torch.randn(2048, 1024, 1, 1),
+             'classifier.weight': torch.randn(1000, 2048), 'classifier.bias': torch.randn(1000)}
+    torch.save({**state, **extra}, path)
+    return state, sorted(extra)
+
+
+class RecordedLog(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def mmengine_log():
+    """The messages of mmengine's current logger (where init_weights and Pretrained write)."""
+    logger = MMLogger.get_instance(f'higherhrnet-test-{uuid.uuid4().hex}')
+    handler = RecordedLog()
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
+
+
+def test_pretrained_imagenet_backbone_loads_and_the_classifier_is_listed_once(tmp_path, mmengine_log):
+    path = tmp_path / 'hrnet_w8-imagenet.pth'
+    state, classifier_keys = imagenet_hrnet_checkpoint(path, width=8)
+    model = tiny(num_joints=5)
+    model.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(path))
+    model.init_weights()
+    loaded = model.backbone.state_dict()
+    for key, value in state.items():
+        assert torch.equal(loaded[key], value), key
+    # the heads keep the official Normal(0, 0.001) initialisation
+    assert model.head.final_layers[0].weight.abs().max() < 0.01
+    unexpected = [m for m in mmengine_log if 'unexpected key' in m]
+    assert len(unexpected) == 1 and all(key in unexpected[0] for key in classifier_keys)
+    assert not any('missing keys' in m for m in mmengine_log)
+
+
+@pytest.mark.parametrize('layout', ['official', 'ours', 'fp16'])
+def test_crowdpose_fine_tuning_takes_the_backbone_of_a_coco_checkpoint(tmp_path, layout):
+    """crowd_pose/w32_512_coco: the backbone from the COCO HigherHRNet file, the 14-joint heads new."""
+    coco = tiny(num_joints=17)
+    if layout == 'ours':
+        checkpoint = coco.state_dict()
+    elif layout == 'official':
+        checkpoint = to_official_state_dict(coco)
+    else:  # network_to_half: keys under '1.', float16 convolutions
+        checkpoint = {'1.' + k: v.half() if v.is_floating_point() else v for k, v in to_official_state_dict(coco).items()}
+    path = tmp_path / 'pose_higher_hrnet_w8_512.pth'
+    torch.save(checkpoint, path)
+    crowdpose = tiny(num_joints=14)
+    crowdpose.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(path))
+    crowdpose.init_weights()
+    expected = coco.backbone.state_dict()
+    for key, value in crowdpose.backbone.state_dict().items():
+        reference = expected[key].half().float() if layout == 'fp16' and value.is_floating_point() else expected[key]
+        assert torch.equal(value, reference), key
+    assert crowdpose.head.final_layers[1].weight.shape[0] == 14
+    assert crowdpose.head.final_layers[1].weight.abs().max() < 0.01  # new: Normal(0, 0.001)
