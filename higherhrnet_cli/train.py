@@ -62,6 +62,9 @@ def run(args):
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.sync_bn:
+        import torch
+        if not torch.cuda.is_available():
+            raise RuntimeError("--sync-bn needs GPUs: torch's SyncBatchNorm does not run on the CPU")
         cfg.sync_bn = 'torch'
     if args.tensorboard:
         if importlib.util.find_spec('tensorboard') is None:

@@ -1,5 +1,6 @@
 """``higherhrnet train`` through mmengine's Runner on a tiny drawn dataset: logs, checkpoints, resuming,
 and checkpoints every tool of the project loads."""
+import importlib.util
 import shutil
 
 import cv2
@@ -57,8 +58,12 @@ def test_resume_continues_at_the_next_iteration_with_the_optimizer_state(trained
     assert load_checkpoint_file(again / 'epoch_3.pth')['meta']['iter'] == 6
 
 
-def test_amp_without_cuda_is_refused(trained_run, capsys):
-    if torch.cuda.is_available():
-        return
-    assert main(['train', str(trained_run.config), '--amp']) == 2
-    assert '--amp needs CUDA' in capsys.readouterr().err
+def test_options_needing_what_is_absent_are_refused_in_one_line(trained_run, capsys):
+    if importlib.util.find_spec('tensorboard') is None:
+        assert main(['train', str(trained_run.config), '--tensorboard']) == 2
+        assert 'pip install tensorboard' in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main(['train', str(trained_run.config), '--amp']) == 2
+        assert '--amp needs CUDA' in capsys.readouterr().err
+        assert main(['train', str(trained_run.config), '--sync-bn']) == 2
+        assert '--sync-bn needs GPUs' in capsys.readouterr().err
