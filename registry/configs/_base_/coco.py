@@ -58,6 +58,6 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(type='higherhrnet.CocoKeypointAP', ann_file=data_root + 'annotations/person_keypoints_val2017.json',
-                     dataset='coco')
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', dataset='coco',
+                     ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator

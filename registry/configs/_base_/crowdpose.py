@@ -57,6 +57,7 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(type='higherhrnet.CocoKeypointAP', ann_file=data_root + 'json/crowdpose_test.json', dataset='crowdpose')
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', dataset='crowdpose',
+                     ann_file=data_root + 'json/crowdpose_test.json')
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))

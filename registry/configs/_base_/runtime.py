@@ -13,7 +13,7 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[200, 260]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# The official global batch: 4 GPUs x IMAGES_PER_GPU (12 for W32, variants with W48 set 40).
+# The official global batch, 4 GPUs x IMAGES_PER_GPU: 48 for W32 (the W48 variants set 40).
 # `higherhrnet train --auto-scale-lr` scales the lr linearly to the batch actually used.
 auto_scale_lr = dict(enable=False, base_batch_size=48)
 
