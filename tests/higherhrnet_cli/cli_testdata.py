@@ -1,13 +1,12 @@
-"""Small synthetic inputs for the tool tests: a picture, a short video, a COCO-format dataset and tiny
-width-8 models with official-layout checkpoints (fixtures: import them into a test module)."""
-
+"""Small synthetic inputs for the tool tests: a picture, a short video and tiny width-8 models with
+official-layout checkpoints (fixtures: import them into a test module). COCO-format datasets: keypoint_testdata."""
 import cv2
 import numpy as np
 import pytest
 
 from conftest import torch_on_one_thread
-from keypoint_testdata import people_keypoints, write_annotations  # noqa: F401 (used by the tool tests)
 from serving import write_tiny_model
+
 
 def synthetic_image(height=96, width=128, seed=0):
     """A BGR picture with gradients, discs and a rectangle (no real people)."""
