@@ -18,10 +18,10 @@ SPLITS = {
 BASE_CONFIGS = {'coco': 'higherhrnet_w32_coco_512', 'crowdpose': 'higherhrnet_w32_crowdpose_512'}
 
 
-def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2):
+def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None):
     """A dataset of ``num_images`` drawn images (the same ones for training and testing) under
-    ``folder/data`` and a config deriving from the dataset's W32-512 config: width 8, input 128,
-    ``batch_size`` images per process, no data workers, validation after the last epoch, a log line per
+    ``folder/data`` and a config deriving from ``base_config`` (default the dataset's W32-512): width 8,
+    input 128, ``batch_size`` images per process, no data workers, validation after the last epoch, a log line per
     iteration, flip test off and every heatmap peak a candidate, 5 per joint (a barely trained network
     has low peaks; the toolkit then has people to score). Returns the config path."""
     folder = Path(folder)
@@ -30,7 +30,8 @@ def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=
         write_drawn_dataset(data_root, ann_file, image_folder, dataset=dataset, num_images=num_images)
     test_ann_file = SPLITS[dataset][1][0]
     config = folder / f'tiny_train_{dataset}.py'
-    config.write_text(f'''_base_ = [{str(CONFIG_DIR / (BASE_CONFIGS[dataset] + '.py'))!r}]
+    base_config = base_config or BASE_CONFIGS[dataset]
+    config.write_text(f'''_base_ = [{str(CONFIG_DIR / (base_config + '.py'))!r}]
 data_root = {str(data_root) + '/'!r}
 model = dict(backbone=dict(width=8, init_cfg=None), head=dict(in_channels=8),
              test_cfg=dict(input_size={TINY_INPUT_SIZE}, flip_test=False, detection_threshold=0.0,

@@ -1,4 +1,5 @@
-"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint."""
+"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint.
+The config is a 640 one, whose mixed precision needs CUDA: on the CPU it trains in float32."""
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from training_testdata import write_tiny_training_config
 
 def test_two_processes_train_validate_and_checkpoint(tmp_path):
     # 4 images, 2 per process: one iteration per epoch, each process on half of the images
-    config = write_tiny_training_config(tmp_path, max_epochs=1)
+    config = write_tiny_training_config(tmp_path, max_epochs=1, base_config='higherhrnet_w32_coco_640')
     work_dir = tmp_path / 'work_dir'
     environment = dict(os.environ, OMP_NUM_THREADS='1')
     completed = subprocess.run(
@@ -18,6 +19,7 @@ def test_two_processes_train_validate_and_checkpoint(tmp_path):
          '-m', 'higherhrnet.cli.main', 'train', str(config), '--launcher', 'pytorch', '--work-dir', str(work_dir)],
         cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
+    assert 'this AMP config trains in float32' in completed.stdout + completed.stderr
     (log,) = work_dir.glob('*/*.log')  # rank 0 writes the log
     text = log.read_text()
     assert 'Distributed training: True' in text and 'Epoch(train) [1][1/1]' in text
