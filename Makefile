@@ -26,6 +26,7 @@ test: install
 bench: install
 	$(PY) bench/decode.py
 	$(PY) bench/pipeline.py
+	$(PY) bench/train.py
 
 # ---- TorchServe: make archive && make serve; make stop -------------------------------------------
 # CONFIG: any registry/configs/*.py (or your own config file); WEIGHTS: its checkpoint in any official

@@ -22,7 +22,7 @@ setup(
     packages=packages,
     package_dir={package: folder for folder, package in FOLDERS.items()},
     package_data={
-        'higherhrnet.registry': ['configs/*.py', 'configs/_base_/*.py'],
+        'higherhrnet.registry': ['configs/*.py', 'configs/_base_/*.py', 'configs/finetune/*.py'],
         'higherhrnet.handler': ['model-config.yaml'],
     },
 )

@@ -29,11 +29,14 @@ def add_parser(subparsers):
 def run(args):
     from tqdm import tqdm
 
-    from .keypoint_ap import ap_table, keypoint_ap, load_ground_truth, result_rows, write_results
+    from higherhrnet.model_def.evaluation import CocoKeypointAP
+    from higherhrnet.model_def.evaluation.keypoint_ap import ap_table
 
     estimator = load_estimator(args)
     dataset = args.dataset or estimator.dataset_meta['dataset_name']
-    ground_truth = load_ground_truth(args.annotations, dataset)
+    # The metric of `higherhrnet test` and of validation during training: the same rows, the same scoring.
+    metric = CocoKeypointAP(args.annotations, dataset=dataset, results_file=args.results)
+    ground_truth = metric.ground_truth
     category_id = ground_truth.getCatIds()[0]
     annotated_joints = len(ground_truth.loadCats(category_id)[0].get('keypoints', []))
     if annotated_joints != estimator.num_joints:
@@ -41,15 +44,16 @@ def run(args):
                          f'{estimator.num_joints}: use a {dataset} config matching the annotations')
     # The official loader's order: the annotation file's image order.
     image_ids = list(ground_truth.imgs)[:args.max_images]
-    rows = []
     for image_id in tqdm(image_ids, unit='image', desc='evaluate'):
         path = Path(args.images) / ground_truth.imgs[image_id]['file_name']
         # The stored pixels, EXIF orientation ignored, as the official data loaders read them.
         result = estimator.predict(read_image(path, exif_orientation=False))
-        rows += result_rows(image_id, result['keypoints'], result['scores'], category_id=category_id)
-    write_results(rows, args.results)
-    print(f'wrote {len(rows)} people of {len(image_ids)} images to {args.results}')
-    stats, summary = keypoint_ap(ground_truth, rows, dataset, image_ids=image_ids)
+        people = {'keypoints': result['keypoints'][..., :2], 'keypoint_scores': result['keypoints'][..., 2],
+                  'scores': result['scores']}
+        metric.process(None, [{'img_id': image_id, 'pred_instances': people}])
+    stats, summary = metric.score(metric.results)
+    people_count = sum(len(result['scores']) for result in metric.results)
+    print(f'wrote {people_count} people of {len(image_ids)} images to {args.results}')
     print(summary, end='')
     print(ap_table(stats, estimator.config_name))
     return 0

@@ -2,17 +2,18 @@
 import argparse
 import sys
 
-from . import client, demo, evaluate, export, extract, predict
+from . import client, demo, evaluate, export, extract, predict, test, train
 
-SUBCOMMANDS = (predict, demo, extract, client, export, evaluate)
+SUBCOMMANDS = (predict, demo, extract, client, export, evaluate, train, test)
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='higherhrnet',
         description='HigherHRNet bottom-up multi-person pose estimation: pictures, live demo, keypoint '
-                    'extraction, a client for the TorchServe model, ONNX/TensorRT export and COCO / '
-                    'CrowdPose keypoint AP. "higherhrnet COMMAND --help" describes each command.')
+                    'extraction, a client for the TorchServe model, ONNX/TensorRT export, COCO / CrowdPose '
+                    "keypoint AP, training and testing with mmengine's Runner. "
+                    '"higherhrnet COMMAND --help" describes each command.')
     subparsers = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for module in SUBCOMMANDS:
         module.add_parser(subparsers)

@@ -7,6 +7,7 @@ e.g. through ``custom_imports`` in a config. ``locations`` makes a build import 
 register the classes, so a config needs nothing but ``custom_imports=['higherhrnet.registry']``.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -24,4 +25,7 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='higherhrne
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='higherhrnet',
                    locations=['higherhrnet.model_def.evaluation'])
 
-__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS']
+# Training-loop hooks.
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='higherhrnet', locations=['higherhrnet.model_def.engine'])
+
+__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS']

@@ -4,9 +4,9 @@ import json
 import cv2
 import pytest
 
-from cli_testdata import (people_keypoints, synthetic_image, tiny_coco_model,  # noqa: F401 (fixtures)
-                          tiny_crowdpose_model, write_annotations)
-from higherhrnet.cli.keypoint_ap import STATS_NAMES
+from cli_testdata import synthetic_image, tiny_coco_model, tiny_crowdpose_model  # noqa: F401 (fixtures)
+from keypoint_testdata import people_keypoints, write_annotations
+from higherhrnet.model_def.evaluation.keypoint_ap import STATS_NAMES
 from higherhrnet.cli.main import main
 
 

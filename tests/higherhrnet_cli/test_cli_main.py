@@ -9,6 +9,7 @@ import pytest
 from higherhrnet.cli.main import SUBCOMMANDS, build_parser, main
 
 MODEL_COMMANDS = ('predict', 'demo', 'extract', 'export', 'evaluate')
+RUNNER_COMMANDS = ('train', 'test')  # mmengine's Runner: config, work dir, overrides, launcher
 
 
 def _command_names():
@@ -16,10 +17,10 @@ def _command_names():
 
 
 def test_every_subcommand_is_there():
-    assert _command_names() == ['predict', 'demo', 'extract', 'client', 'export', 'evaluate']
+    assert _command_names() == ['predict', 'demo', 'extract', 'client', 'export', 'evaluate', 'train', 'test']
 
 
-@pytest.mark.parametrize('command', ['predict', 'demo', 'extract', 'client', 'export', 'evaluate'])
+@pytest.mark.parametrize('command', ['predict', 'demo', 'extract', 'client', 'export', 'evaluate', 'train', 'test'])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, '--help'])
@@ -28,6 +29,8 @@ def test_help(command, capsys):
     assert text.startswith(f'usage: higherhrnet {command}')
     if command in MODEL_COMMANDS:
         assert '--config' in text and '--checkpoint' in text
+    if command in RUNNER_COMMANDS:
+        assert '--cfg-options' in text and '--launcher' in text and '--work-dir' in text
 
 
 def test_no_subcommand_is_an_error(capsys):

@@ -1,8 +1,13 @@
-# COCO keypoints: 17 joints. Skeleton pairs are 0-based joint indices (the COCO annotation file's
-# pairs minus 1); joint_order is the official grouping's visiting order (hips before elbows).
-_base_ = ['./higherhrnet.py']
+# COCO: 17 joints, the data and the metric. Skeleton pairs are 0-based joint indices (the COCO annotation
+# file's pairs minus 1); joint_order is the official grouping's visiting order (hips before elbows).
+_base_ = ['./higherhrnet.py', './runtime.py']
 
 model = dict(
+    # training batches: uint8 RGB -> float32 normalised with the ImageNet mean and std (torchvision's
+    # ToTensor + Normalize, as the official code); test images pass through to the test-time pipeline.
+    # Scoped name: BaseModel builds it from mmengine's root registry, also outside a Runner.
+    data_preprocessor=dict(type='higherhrnet.BottomUpDataPreprocessor', mean=(0.485, 0.456, 0.406),
+                           std=(0.229, 0.224, 0.225)),
     head=dict(num_joints=17),
     dataset_meta=dict(
         dataset_name='coco',
@@ -17,3 +22,42 @@ model = dict(
         joint_order=[0, 1, 2, 3, 4, 5, 6, 11, 12, 7, 8, 9, 10, 13, 14, 15, 16],
     ),
 )
+
+# Data (official DATASET block): COCO train2017 to train; val2017 to validate and test, every image
+# in the annotation file's order, at its original size (the test-time resizing is the model's).
+# data/coco/annotations/person_keypoints_{train,val}2017.json, data/coco/images/{train,val}2017/.
+# Variant files add the training pipeline (it depends on the input size).
+data_root = 'data/coco/'
+train_dataloader = dict(
+    batch_size=12,  # IMAGES_PER_GPU: images per process
+    num_workers=4,  # WORKERS
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='higherhrnet.BottomUpCocoDataset',
+        data_root=data_root,
+        ann_file='annotations/person_keypoints_train2017.json',
+        data_prefix=dict(img='images/train2017/'),
+    ),
+)
+test_pipeline = [dict(type='LoadImage'), dict(type='PackBottomUpInputs')]
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='higherhrnet.BottomUpCocoDataset',
+        data_root=data_root,
+        ann_file='annotations/person_keypoints_val2017.json',
+        data_prefix=dict(img='images/val2017/'),
+        test_mode=True,
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', dataset='coco',
+                     ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+test_evaluator = val_evaluator

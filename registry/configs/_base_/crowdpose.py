@@ -1,8 +1,13 @@
-# CrowdPose keypoints: 14 joints (no face points; head top and neck last). Skeleton pairs are 0-based
-# joint indices; joint_order is the first 14 entries of the official COCO visiting order.
-_base_ = ['./higherhrnet.py']
+# CrowdPose: 14 joints (no face points; head top and neck last), the data and the metric. Skeleton pairs
+# are 0-based joint indices; joint_order is the first 14 entries of the official COCO visiting order.
+_base_ = ['./higherhrnet.py', './runtime.py']
 
 model = dict(
+    # training batches: uint8 RGB -> float32 normalised with the ImageNet mean and std (torchvision's
+    # ToTensor + Normalize, as the official code); test images pass through to the test-time pipeline.
+    # Scoped name: BaseModel builds it from mmengine's root registry, also outside a Runner.
+    data_preprocessor=dict(type='higherhrnet.BottomUpDataPreprocessor', mean=(0.485, 0.456, 0.406),
+                           std=(0.229, 0.224, 0.225)),
     head=dict(num_joints=14),
     dataset_meta=dict(
         dataset_name='crowdpose',
@@ -16,3 +21,43 @@ model = dict(
         joint_order=[0, 1, 2, 3, 4, 5, 6, 11, 12, 7, 8, 9, 10, 13],
     ),
 )
+
+# Data (official DATASET block): CrowdPose trainval to train, test to validate and test (the CrowdPose
+# toolkit's metric, AP easy / medium / hard); no ignore mask (the official CrowdPose loader has none).
+# data/crowdpose/json/crowdpose_{trainval,test}.json (trainval = train + val merged), data/crowdpose/images/.
+# Variant files add the training pipeline (it depends on the input size).
+data_root = 'data/crowdpose/'
+train_dataloader = dict(
+    batch_size=12,  # IMAGES_PER_GPU: images per process
+    num_workers=4,  # WORKERS
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='higherhrnet.BottomUpCrowdPoseDataset',
+        data_root=data_root,
+        ann_file='json/crowdpose_trainval.json',
+        data_prefix=dict(img='images/'),
+    ),
+)
+test_pipeline = [dict(type='LoadImage'), dict(type='PackBottomUpInputs')]
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='higherhrnet.BottomUpCrowdPoseDataset',
+        data_root=data_root,
+        ann_file='json/crowdpose_test.json',
+        data_prefix=dict(img='images/'),
+        test_mode=True,
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='higherhrnet.CocoKeypointAP', dataset='crowdpose',
+                     ann_file=data_root + 'json/crowdpose_test.json')
+test_evaluator = val_evaluator
+default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))

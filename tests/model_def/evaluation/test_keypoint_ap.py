@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from cli_testdata import people_keypoints, write_annotations
-from higherhrnet.cli.keypoint_ap import STATS_NAMES, ap_table, keypoint_ap, load_ground_truth, result_rows
+from keypoint_testdata import people_keypoints, write_annotations
+from higherhrnet.model_def.evaluation.keypoint_ap import STATS_NAMES, ap_table, keypoint_ap, load_ground_truth, result_rows
 
 BOXES = {1: [(10, 20, 120), (200, 30, 150)], 2: [(40, 40, 200)]}
 

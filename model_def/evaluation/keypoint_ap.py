@@ -5,6 +5,9 @@ COCO uses pycocotools' ``COCOeval(..., 'keypoints')``; CrowdPose uses xtcocotool
 index). The result rows are those of the official ``_write_coco_keypoint_results``: every person
 is kept (no OKS-NMS, no rescoring), the score is the grouping score, and the box spans all K
 joints, undetected ones included.
+
+``CocoKeypointAP`` (the mmengine metric of ``Runner.val/test``) and ``higherhrnet evaluate`` both
+score through these functions.
 """
 import contextlib
 import io

@@ -1,0 +1,3 @@
+from .coco_keypoint_ap import CocoKeypointAP
+
+__all__ = ['CocoKeypointAP']

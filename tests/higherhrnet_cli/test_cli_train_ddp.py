@@ -1,0 +1,29 @@
+"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint.
+The config is a 640 one, whose mixed precision needs CUDA: on the CPU it trains in float32."""
+import os
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+from higherhrnet.model_def.checkpoint import load_checkpoint_file
+from training_testdata import write_tiny_training_config
+
+
+def test_two_processes_train_validate_and_checkpoint(tmp_path):
+    # 4 images, 2 per process: one iteration per epoch, each process on half of the images
+    config = write_tiny_training_config(tmp_path, max_epochs=1, base_config='higherhrnet_w32_coco_640')
+    work_dir = tmp_path / 'work_dir'
+    environment = dict(os.environ, OMP_NUM_THREADS='1')
+    completed = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc-per-node', '2',
+         '-m', 'higherhrnet.cli.main', 'train', str(config), '--launcher', 'pytorch', '--work-dir', str(work_dir)],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert 'this AMP config trains in float32' in completed.stdout + completed.stderr
+    (log,) = work_dir.glob('*/*.log')  # rank 0 writes the log
+    text = log.read_text()
+    assert 'Distributed training: True' in text and 'Epoch(train) [1][1/1]' in text
+    assert 'coco/AP' in text  # validation over both processes' halves, scored once
+    checkpoint = load_checkpoint_file(work_dir / 'epoch_1.pth')
+    assert checkpoint['meta']['iter'] == 1
+    assert not any(key.startswith('module.') for key in checkpoint['state_dict'])
