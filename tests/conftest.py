@@ -71,3 +71,26 @@ def one_torch_thread():
     (``pytestmark = pytest.mark.usefixtures('one_torch_thread')``)."""
     with torch_on_one_thread():
         yield
+
+
+
+@pytest.fixture(scope='session')
+def session_default_scopes():
+    from mmengine.registry import DefaultScope
+    return set(DefaultScope._instance_dict)
+
+
+@pytest.fixture(autouse=True)
+def no_default_scope_left_over(session_default_scopes):
+    """Forget the mmengine default scopes that earlier tests and fixtures made. A Runner makes one
+    ('mmengine' unless its config names another) and the newest stays current for the whole process,
+    so a later test's bare ``type='HRNet'`` would be looked up in that scope's registry, not ours."""
+    from mmengine.registry import DefaultScope
+
+    def forget():
+        for name in set(DefaultScope._instance_dict) - session_default_scopes:
+            del DefaultScope._instance_dict[name]
+
+    forget()
+    yield
+    forget()
