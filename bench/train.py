@@ -16,6 +16,7 @@ the peak GPU memory, and the data pipeline's share: the time 4 workers (the offi
 for a batch relative to the GPU's step.
 """
 import argparse
+import logging
 import os
 import resource
 import statistics
@@ -27,6 +28,7 @@ from pathlib import Path
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS
 
@@ -92,7 +94,14 @@ def build_model(cfg, device, amp):
     model_cfg = cfg.model.copy()
     model_cfg.backbone.init_cfg = None  # the official initialisation without the ImageNet file: same speed
     model = MODELS.build(model_cfg).to(device)
-    model.init_weights()
+    # outside a Runner (no log file) mmengine prints a few lines per parameter: keep the figures readable
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     optim_cfg = cfg.optim_wrapper.copy()
     optim_cfg.pop('loss_scale', None)
     optim_cfg.type = 'AmpOptimWrapper' if amp else 'OptimWrapper'
