@@ -54,5 +54,5 @@ serve: install
 stop:
 	$(PY) -m higherhrnet.handler.server stop --run-dir $(SERVE_DIR)
 
-weights:
+weights: install
 	$(PY) -m higherhrnet.handler.official_weights weights/pose_higher_hrnet_w32_512.pth

@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
+from higherhrnet.handler.threads import AUTO, worker_threads
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # repository folder -> its place in the archive (the installed package layout, see setup.py)
@@ -185,11 +186,24 @@ def main(argv=None):
                              'max_request_megapixels=40 or threads=4 (repeatable)')
     args = parser.parse_args(argv)
     handler_settings = {}
+    # what an operator may set: the worker only warns about a misspelt key, and config, weights and
+    # untrained are the archive's own
+    from higherhrnet.handler.higherhrnet_handler import SETTINGS
+    settable = [key for key in SETTINGS if key not in ('config', 'weights', 'untrained')]
     for item in args.handler_setting:
         key, separator, value = item.partition('=')
         if not separator:
             parser.error(f'--handler-setting takes KEY=VALUE, got {item!r}')
-        handler_settings[key] = yaml.safe_load(value)
+        if key not in settable:
+            parser.error(f'--handler-setting {key!r} is not a handler setting; one of: {", ".join(settable)}')
+        try:
+            handler_settings[key] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parser.error(f'--handler-setting {item!r}: its value is not a YAML scalar')
+    try:  # a bad value would fail every worker at its start
+        worker_threads(handler_settings.get('threads', AUTO), workers=1)
+    except ValueError as error:
+        parser.error(str(error))
     weights = Path(args.weights)
     if args.weights != UNTRAINED and not weights.exists() and weights.name in OFFICIAL_URLS:
         print(f'{weights} is missing: downloading it', flush=True)

@@ -97,8 +97,8 @@ def check_cost(images, limits):
     if len(images) > 1:
         what = f'{len(images)} images, the costliest {what},'
     raise BadRequest(f'request too costly: {what} needs {total:.2f} network megapixels, over the '
-                     f'limit of {limits.max_megapixels:g} by {total - limits.max_megapixels:.2f}; use fewer or smaller scales, "flip_test": false '
-                     'or a less elongated image', 413)
+                     f'limit of {limits.max_megapixels:g} by {total - limits.max_megapixels:.2f}; '
+                     'use fewer or smaller scales, "flip_test": false or a less elongated image', 413)
 
 
 class BatchClock:

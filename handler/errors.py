@@ -1,6 +1,16 @@
 """The error a single bad request ends in."""
 from ts.utils.util import PredictionException
 
+# Characters of an exception's message quoted in a one-line answer.
+SHOWN_REASON = 200
+
+
+def one_line(error):
+    """``TypeError: message`` on one line (the message's first, cut at ``SHOWN_REASON``): the
+    reason of a failure as a client's answer quotes it."""
+    lines = str(error).splitlines()
+    return f'{type(error).__name__}: {lines[0][:SHOWN_REASON]}' if lines else type(error).__name__
+
 
 class BadRequest(PredictionException, ValueError):
     """Bad input of one request: TorchServe's ``(message, error_code)`` form with a 4xx code.

@@ -20,7 +20,7 @@ from ts.utils.util import PredictionException
 from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXELS, BatchClock,
                                         RequestLimits, check_cost, check_image_count,
                                         check_image_pixels, image_megapixels)
-from higherhrnet.handler.errors import Overloaded
+from higherhrnet.handler.errors import Overloaded, one_line
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
 from higherhrnet.handler.request import parse_request
@@ -230,9 +230,7 @@ class HigherHRNetHandler:
         else:
             logger.error('request %s failed while %s', context.get_request_id(index), stage,
                          exc_info=error)
-            lines = str(error).splitlines()
-            reason = f'{type(error).__name__}: {lines[0][:200]}' if lines else type(error).__name__
-            code, message = 500, (f'internal error while {stage} this request ({reason}); '
+            code, message = 500, (f'internal error while {stage} this request ({one_line(error)}); '
                                   'the traceback is in the model log')
         context.set_response_status(code, http.HTTPStatus(code).phrase, index)
         context.set_response_content_type(index, 'application/json')

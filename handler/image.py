@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import BadRequest
+from .errors import BadRequest, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +24,6 @@ DEFAULT_MIN_SIDE = 16
 SIXTEEN_BIT_MODES = ('I;16', 'I;16L', 'I;16B', 'I;16N', 'I')
 # Pillow registers only its most common formats until asked for all of them (WebP, TIFF).
 Image.init()
-
-
-def _error_name(error):
-    """``TypeError: message`` on one line: the reason a decode failed, for the client's message."""
-    lines = str(error).splitlines()
-    return f'{type(error).__name__}: {lines[0]}' if lines else type(error).__name__
 
 
 def open_image(data, *, max_pixels=DEFAULT_MAX_PIXELS, min_side=DEFAULT_MIN_SIDE):
@@ -61,7 +55,7 @@ def _displayed(image):
     try:
         return ImageOps.exif_transpose(image)
     except Exception as error:  # noqa: BLE001
-        logger.info('EXIF orientation ignored (%s)', _error_name(error))
+        logger.info('EXIF orientation ignored (%s)', one_line(error))
         return image
 
 
@@ -84,7 +78,7 @@ def to_bgr(image):
     try:
         image.load()
     except Exception as error:  # noqa: BLE001 - truncated or corrupt data: struct.error, OSError, ...
-        raise BadRequest(f'cannot decode the {fmt} image ({_error_name(error)})') from None
+        raise BadRequest(f'cannot decode the {fmt} image ({one_line(error)})') from None
     image = _displayed(image)
     try:
         pixels = _rgb8(image)
@@ -92,7 +86,7 @@ def to_bgr(image):
         raise
     except Exception as error:  # noqa: BLE001 - a mode or palette the header promised but the data breaks
         raise BadRequest(f'cannot convert the {fmt} image of mode {image.mode} to RGB '
-                         f'({_error_name(error)})') from None
+                         f'({one_line(error)})') from None
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise BadRequest(f'cannot convert the {fmt} image of mode {image.mode} to RGB', 415)
     return np.ascontiguousarray(pixels[:, :, ::-1])

@@ -7,8 +7,8 @@ fetch; the other official files are on the authors' Google Drive / OneDrive only
 """
 import argparse
 import hashlib
+import http.client
 import sys
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def download(url, sha384, destination, timeout_s=30, report=None):
                 if report and total and done / total >= next_report:
                     report(f'{destination.name}: {done / 2**20:.0f} of {total / 2**20:.0f} MiB')
                     next_report += 0.25
-    except (urllib.error.URLError, OSError) as error:
+    except (OSError, http.client.HTTPException) as error:  # URLError is an OSError; a cut transfer is not
         partial.unlink(missing_ok=True)
         reason = getattr(error, 'reason', None) or error
         raise DownloadError(f'cannot download {destination.name} from {url} '

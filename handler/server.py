@@ -97,6 +97,12 @@ def listen_addresses(properties):
     return addresses
 
 
+def http_url(properties, name):
+    """The URL of ``name`` (inference_address, management_address, metrics_address) in
+    ``properties``, TorchServe's default when they leave it out."""
+    return properties.get(name, LISTEN_ADDRESSES[name][2])
+
+
 def _describe_process(pid):
     try:
         process = psutil.Process(pid)
@@ -190,10 +196,12 @@ def launch(ts_config, model_store, run_dir, environment=None):
     if out_path.is_file():
         out_path.replace(run_dir / 'torchserve.out.1')
     with open(out_path, 'wb') as out:
-        subprocess.run([*_torchserve(), '--start', '--ts-config', str(Path(ts_config).resolve()),
-                        '--model-store', str(Path(model_store).resolve()),
-                        '--log-config', str(LOG_CONFIG), '--ncs'],
-                       env=env, cwd=run_dir, stdout=out, stderr=subprocess.STDOUT, check=True)
+        launcher = subprocess.run([*_torchserve(), '--start', '--ts-config', str(Path(ts_config).resolve()),
+                                   '--model-store', str(Path(model_store).resolve()),
+                                   '--log-config', str(LOG_CONFIG), '--ncs'],
+                                  env=env, cwd=run_dir, stdout=out, stderr=subprocess.STDOUT)
+    if launcher.returncode != 0:  # e.g. no java, a missing folder: it says so in its output
+        raise ServerError(f'torchserve --start failed: {_exit_reason(run_dir)}')
 
 
 def start(ts_config, model_store, run_dir, environment=None):
@@ -309,7 +317,7 @@ def wait_until_ready(ts_config, model_name, run_dir, timeout_s=300, report=None)
         if not all(_listens(process, port) for _, port in http):
             now = f'TorchServe (pid {process.pid}) to listen on {", ".join(f"{h}:{p}" for h, p in http)}'
         else:
-            described = _get_json(f'{properties["management_address"]}/models/{model_name}')
+            described = _get_json(f'{http_url(properties, "management_address")}/models/{model_name}')
             workers = described[0].get('workers', []) if described else []
             if any(worker.get('status') == 'READY' for worker in workers):
                 return
@@ -437,9 +445,11 @@ def serve(ts_config, model_store, model_name, run_dir, timeout_s):
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (Path(model_store) / f'{model_name}.mar').is_file():
         sys.exit(f'make serve: {Path(model_store) / model_name}.mar does not exist: make archive writes it')
+    if not Path(ts_config).is_file():
+        sys.exit(f'make serve: the TorchServe settings {ts_config} do not exist')
     effective = write_ts_config(run_dir / 'config.properties', model_store, template=ts_config)
     properties = read_properties(effective)
-    inference = properties['inference_address']
+    inference = http_url(properties, 'inference_address')
     if server_process(run_dir) is not None:
         print(f'TorchServe is already running from {run_dir}; make stop stops it. Try:\n'
               f'  curl -T image.jpg {inference}/predictions/{model_name}')
@@ -457,7 +467,7 @@ def serve(ts_config, model_store, model_name, run_dir, timeout_s):
         sys.exit(f'make serve: {error}')
     print(f'TorchServe is serving {model_name} (logs in {run_dir / "logs"}). Try:\n'
           f'  curl -T image.jpg {inference}/predictions/{model_name}\n'
-          f'Metrics: {properties["metrics_address"]}/metrics   Stop: make stop')
+          f'Metrics: {http_url(properties, "metrics_address")}/metrics   Stop: make stop')
 
 
 def main(argv=None):

@@ -22,9 +22,10 @@ def text_origin(text, anchor, image_shape, scale, thickness):
     (width, height), baseline = cv2.getTextSize(text, FONT, scale, thickness)
     margin = thickness  # the stroke and anti-aliasing reach about this far beyond getTextSize's box
     image_height, image_width = image_shape[:2]
-    x = min(max(int(anchor[0]), margin), image_width - width - margin)
-    y = min(max(int(anchor[1]), height + margin), image_height - baseline - margin)
-    return max(x, margin), max(y, height + margin)
+    # clamped to the picture; where the text is wider (taller) than it, the left (top) bound wins
+    x = max(min(int(anchor[0]), image_width - width - margin), margin)
+    y = max(min(int(anchor[1]), image_height - baseline - margin), height + margin)
+    return x, y
 
 
 def put_label(canvas, text, anchor, colour, scale, thickness):

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from higherhrnet.model_def.pose_estimators.higherhrnet import INPUT_MULTIPLE
+# the engine's tensor names: defined where engines are run, so that running one needs no CLI import
+from higherhrnet.model_def.tensorrt_network import INPUT_NAME, OUTPUT_NAMES
 
-INPUT_NAME = 'image'
-OUTPUT_NAMES = ('heatmaps_and_tags', 'heatmaps_half')
 DYNAMIC_AXES = {
     INPUT_NAME: {0: 'batch', 2: 'height', 3: 'width'},
     OUTPUT_NAMES[0]: {0: 'batch', 2: 'height_quarter', 3: 'width_quarter'},

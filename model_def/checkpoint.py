@@ -38,8 +38,10 @@ _LIST_LIMIT = 8
 # torch.load reads each entry of a zip checkpoint whole into memory, at the size the zip declares,
 # and a zip entry may be compressed a thousandfold (a 1 MB file holding 1 GiB). The largest official
 # layout is W48's training checkpoint.pth.tar: state_dict, best_state_dict and Adam's two moments,
-# 4 float32 copies of 63.9 M parameters (0.95 GiB); a file declaring more is refused unread.
-MAX_CHECKPOINT_BYTES = 4 * 4 * 64_000_000
+# 4 float32 copies of 63.9 M parameters (1.022e9 bytes), plus its small pickled entries. With ~4 %
+# headroom for those (and for a training checkpoint of ours, 3 copies plus logs) a file declaring
+# more than 1.06e9 bytes, just under 1 GiB, is refused unread.
+MAX_CHECKPOINT_BYTES = 1_060_000_000
 
 # torch.load(weights_only=True) refuses every non-tensor global. The official training
 # checkpoint stores its metric ('perf') as a numpy float64 scalar, pickled as

@@ -7,8 +7,8 @@ as float32 tensors on that GPU. It carries ``num_joints`` (read from the engine)
 ``dataset_meta`` like the PyTorch model, so ``PoseEstimator`` runs it unchanged.
 
 Written for the TensorRT 10 Python API (named I/O tensors, ``execute_async_v3``). The engine's
-tensor names are the ones the export gives them (``higherhrnet.cli.network_export``); they are
-repeated here so that running an engine does not import the command-line package.
+tensor names are defined here; the export (``higherhrnet.cli.network_export``) imports them, so
+that running an engine does not import the command-line package.
 """
 from pathlib import Path
 

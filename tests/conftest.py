@@ -73,7 +73,6 @@ def one_torch_thread():
         yield
 
 
-
 @pytest.fixture(scope='session')
 def session_default_scopes():
     from mmengine.registry import DefaultScope

@@ -1,5 +1,6 @@
 """Tiny training runs for the tests: a width-8 config at input 128 over a few drawn images, trained once
-per session by ``higherhrnet train`` (fixture ``trained_run``)."""
+per session by ``higherhrnet train`` (fixture ``trained_run``), and the official training pipeline as
+config dicts (also used by the dataset tests)."""
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +17,18 @@ SPLITS = {
     'crowdpose': (('json/crowdpose_trainval.json', 'images'), ('json/crowdpose_test.json', 'images')),
 }
 BASE_CONFIGS = {'coco': 'higherhrnet_w32_coco_512', 'crowdpose': 'higherhrnet_w32_crowdpose_512'}
+
+
+def training_pipeline(input_size, output_sizes, flip_aligned=False):
+    """The official training pipeline (the w32_512 yaml's augmentation and targets) as config dicts."""
+    return [
+        dict(type='LoadImage'),
+        dict(type='BottomUpRandomAffine', input_size=input_size, output_sizes=list(output_sizes), max_rotation=30,
+             min_scale=0.75, max_scale=1.5, scale_type='short', max_translate=40),
+        dict(type='BottomUpRandomFlip', prob=0.5, flip_aligned=flip_aligned),
+        dict(type='GenerateBottomUpTargets', sigma=2, max_num_people=30),
+        dict(type='PackBottomUpInputs'),
+    ]
 
 
 def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None):
@@ -36,14 +49,7 @@ data_root = {str(data_root) + '/'!r}
 model = dict(backbone=dict(width=8, init_cfg=None), head=dict(in_channels=8),
              test_cfg=dict(input_size={TINY_INPUT_SIZE}, flip_test=False, detection_threshold=0.0,
                            max_num_people=5))
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='BottomUpRandomAffine', input_size={TINY_INPUT_SIZE}, output_sizes=[{TINY_INPUT_SIZE // 4}, {TINY_INPUT_SIZE // 2}],
-         max_rotation=30, min_scale=0.75, max_scale=1.5, scale_type='short', max_translate=40),
-    dict(type='BottomUpRandomFlip', prob=0.5),
-    dict(type='GenerateBottomUpTargets', sigma=2, max_num_people=30),
-    dict(type='PackBottomUpInputs'),
-]
+train_pipeline = {training_pipeline(TINY_INPUT_SIZE, [TINY_INPUT_SIZE // 4, TINY_INPUT_SIZE // 2])!r}
 train_dataloader = dict(batch_size={batch_size}, num_workers=0, persistent_workers=False, pin_memory=False,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))

@@ -1,7 +1,6 @@
 """COCO-format keypoint files read the way the official HigherHRNet training reads them."""
 import contextlib
 import copy
-import functools
 import io
 import logging
 
@@ -23,11 +22,6 @@ def build_transform(transform):
     if not isinstance(transform, dict):
         return transform
     return TRANSFORMS.build({'_scope_': 'higherhrnet', **transform})
-
-
-@functools.lru_cache(maxsize=None)
-def _cached_dataset_meta(dataset_name):
-    return load_dataset_meta(dataset_name)
 
 
 def people_rows(annotations, num_joints):
@@ -82,7 +76,7 @@ class BottomUpKeypointDataset(BaseDataset):
 
     @classmethod
     def _load_metainfo(cls, metainfo=None):
-        meta = copy.deepcopy(_cached_dataset_meta(cls.DATASET_NAME))
+        meta = copy.deepcopy(load_dataset_meta(cls.DATASET_NAME))
         meta.update(super()._load_metainfo(metainfo))
         return meta
 
@@ -125,10 +119,10 @@ class BottomUpKeypointDataset(BaseDataset):
         return info
 
     def prepare_data(self, idx):
-        if self.test_mode:
-            return super().prepare_data(idx)
         try:
             return super().prepare_data(idx)
         except UnusableSampleError as error:
+            if self.test_mode:
+                raise
             print_log(f'skipping a training sample: {error}', logger='current', level=logging.WARNING)
             return None

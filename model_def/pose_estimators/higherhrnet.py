@@ -10,6 +10,7 @@ from torch import nn
 from higherhrnet.registry import MODELS
 
 from ..checkpoint import CheckpointMismatchError, mismatch_report, to_model_state_dict, translate_on_load
+from ..data_preprocessor import TARGET_FIELDS
 
 # The lowest HRNet branch is at 1/32 of the input and is upsampled back by exact powers of two.
 INPUT_MULTIPLE = 32
@@ -22,8 +23,6 @@ OFFICIAL_INIT_CFG = [
 ]
 # The official loss settings of the released configs (see losses.HigherHRNetLoss).
 OFFICIAL_LOSS = dict(type='HigherHRNetLoss')
-# Fields of a training data sample, one entry per output resolution each.
-TARGET_FIELDS = ('heatmaps', 'masks', 'joint_indices')
 
 
 def build_part(cfg):

@@ -3,11 +3,6 @@
 _base_ = ['./higherhrnet.py', './runtime.py']
 
 model = dict(
-    # training batches: uint8 RGB -> float32 normalised with the ImageNet mean and std (torchvision's
-    # ToTensor + Normalize, as the official code); test images pass through to the test-time pipeline.
-    # Scoped name: BaseModel builds it from mmengine's root registry, also outside a Runner.
-    data_preprocessor=dict(type='higherhrnet.BottomUpDataPreprocessor', mean=(0.485, 0.456, 0.406),
-                           std=(0.229, 0.224, 0.225)),
     head=dict(num_joints=17),
     dataset_meta=dict(
         dataset_name='coco',

@@ -1,5 +1,6 @@
-# HigherHRNet network and the official test settings (experiments/*/higher_hrnet/*.yaml, TEST block,
-# official names in lower case). Variants set the width, the joints, the dataset and input_size.
+# HigherHRNet network, its input normalisation, its loss and the official test settings
+# (experiments/*/higher_hrnet/*.yaml, TEST block, official names in lower case). Variants set the
+# width, the joints, the dataset and input_size.
 custom_imports = dict(imports=['higherhrnet.registry', 'higherhrnet.model_def'], allow_failed_imports=False)
 
 model = dict(
@@ -14,6 +15,11 @@ model = dict(
     backbone=dict(type='HRNet', width=32,
                   init_cfg=dict(type='Pretrained', checkpoint='weights/hrnet_w32-36af842e.pth')),
     head=dict(type='HigherHRNetHead', in_channels=32, num_joints=17),
+    # Training batches: uint8 RGB -> float32 normalised with the ImageNet mean and std (torchvision's
+    # ToTensor + Normalize, as the official code); test images pass through to the test-time pipeline.
+    # Scoped name: BaseModel builds it from mmengine's root registry, also outside a Runner.
+    data_preprocessor=dict(type='higherhrnet.BottomUpDataPreprocessor', mean=(0.485, 0.456, 0.406),
+                           std=(0.229, 0.224, 0.225)),
     # The official LOSS block: heatmap loss at both resolutions, associative embedding ('exp') at 1/4.
     loss=dict(
         type='HigherHRNetLoss',

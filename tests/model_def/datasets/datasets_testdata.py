@@ -7,20 +7,14 @@ import logging
 import cv2
 
 from higherhrnet.model_def.datasets import BottomUpRandomAffine, BottomUpRandomFlip
+from training_testdata import training_pipeline as official_training_pipeline
 
 INPUT_SIZE, OUTPUT_SIZES = 512, [128, 256]
 
 
 def training_pipeline(input_size=INPUT_SIZE, output_sizes=OUTPUT_SIZES, flip_aligned=False):
-    """The official training pipeline (w32_512 yaml values)."""
-    return [
-        dict(type='LoadImage'),
-        dict(type='BottomUpRandomAffine', input_size=input_size, output_sizes=output_sizes, max_rotation=30,
-             min_scale=0.75, max_scale=1.5, scale_type='short', max_translate=40),
-        dict(type='BottomUpRandomFlip', prob=0.5, flip_aligned=flip_aligned),
-        dict(type='GenerateBottomUpTargets', sigma=2, max_num_people=30),
-        dict(type='PackBottomUpInputs'),
-    ]
+    """The official training pipeline, by default at the w32_512 sizes."""
+    return official_training_pipeline(input_size, output_sizes, flip_aligned)
 
 
 def write_image(path, rgb):
