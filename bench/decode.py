@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from higherhrnet.model_def import grouping
-from higherhrnet.model_def.peak_search import tie_order_matters, tiled_nms_top_k, tile_max
+from higherhrnet.model_def.grouping import associative_embedding as grouping
+from higherhrnet.model_def.grouping.peak_search import tie_order_matters, tiled_nms_top_k, tile_max
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # HIGHERHRNET_SHARED moves the shared folder (as for the tests); a user's clone has none.

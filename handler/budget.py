@@ -20,8 +20,8 @@ does the same work many times faster: raise the limit there (README, "Limits").
 """
 from dataclasses import dataclass
 
-from higherhrnet.model_def.estimator import MAX_ASPECT_RATIO
-from higherhrnet.model_def.transforms import get_multi_scale_size
+from higherhrnet.model_def.inference.estimator import MAX_ASPECT_RATIO
+from higherhrnet.model_def.inference.geometry import get_multi_scale_size
 
 from .errors import BadRequest
 

@@ -26,7 +26,7 @@ from higherhrnet.handler.options import parse_options
 from higherhrnet.handler.request import parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
-from higherhrnet.model_def.serialize import people_to_json
+from higherhrnet.model_def.inference.serialize import people_to_json
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from higherhrnet.model_def.serialize import people_to_json
+    from higherhrnet.model_def.inference.serialize import people_to_json
 
     paths = list_images(args.source)
     stems = output_stems(paths)

@@ -10,7 +10,7 @@ from .losses import AssociativeEmbeddingLoss, HeatmapLoss, HigherHRNetLoss
 from .pose_estimators import HigherHRNet
 
 _LAZY = {
-    'PoseEstimator': 'higherhrnet.model_def.estimator',
+    'PoseEstimator': 'higherhrnet.model_def.inference',
     'SimpleHigherHRNet': 'higherhrnet.model_def.simple_higherhrnet',
 }
 

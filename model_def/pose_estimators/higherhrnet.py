@@ -123,7 +123,7 @@ class HigherHRNet(BaseModel):
 
     def predict(self, inputs, data_samples=None):
         """People in original images (uint8 RGB tensors [3, H, W]) through ``PoseEstimator``."""
-        from ..estimator import PoseEstimator  # the test-time pipeline pulls in OpenCV and the grouping
+        from ..inference.estimator import PoseEstimator  # the test-time pipeline pulls in OpenCV and the grouping
         images = [rgb_tensor_to_bgr(image, i) for i, image in enumerate(inputs)]
         if data_samples is None:
             data_samples = [BaseDataElement() for _ in images]

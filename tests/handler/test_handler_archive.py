@@ -42,7 +42,7 @@ def test_archive_holds_handler_packages_config_weights_and_settings(tmp_path, ti
     # packages keep their installed layout under higherhrnet/; the config travels with its _base_ files
     assert {'higherhrnet_handler.py', 'higherhrnet/__init__.py', 'higherhrnet/handler/request.py',
             'higherhrnet/handler/image.py', 'higherhrnet/model_def/__init__.py',
-            'higherhrnet/model_def/estimator.py', 'higherhrnet/registry/__init__.py',
+            'higherhrnet/model_def/inference/estimator.py', 'higherhrnet/registry/__init__.py',
             'higherhrnet/registry/configs/_base_/coco.py',
             'higherhrnet/registry/configs/higherhrnet_w32_coco_512.py', tiny_model[1].name,
             'MAR-INF/MANIFEST.json', 'model-config.yaml'} <= names

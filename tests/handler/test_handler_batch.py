@@ -17,7 +17,7 @@ from ts.metrics.metric_cache_yaml_impl import MetricsCacheYamlImpl
 from higherhrnet.handler.higherhrnet_handler import BATCH_SIZE_HEADER, HigherHRNetHandler
 from higherhrnet.handler.image import decode_image
 from higherhrnet.model_def import PoseEstimator
-from higherhrnet.model_def.serialize import people_to_json
+from higherhrnet.model_def.inference.serialize import people_to_json
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

@@ -12,7 +12,7 @@ from serving import running_torchserve, write_tiny_model
 from higherhrnet.handler.higherhrnet_handler import BATCH_SIZE_HEADER
 from higherhrnet.handler.image import decode_image
 from higherhrnet.model_def import PoseEstimator
-from higherhrnet.model_def.serialize import people_to_json
+from higherhrnet.model_def.inference.serialize import people_to_json
 
 # Larger than every concurrent burst below, with a delay long enough for a burst to arrive: each
 # burst is one batch (the header says how large).

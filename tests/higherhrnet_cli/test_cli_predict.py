@@ -11,7 +11,7 @@ from higherhrnet.cli.main import main
 
 def test_predict_folder_writes_the_estimators_json_and_annotated_pngs(tmp_path, tiny_coco_model):
     from higherhrnet.model_def import PoseEstimator
-    from higherhrnet.model_def.serialize import people_to_json
+    from higherhrnet.model_def.inference.serialize import people_to_json
 
     config, checkpoint = tiny_coco_model
     folder = tmp_path / 'images'

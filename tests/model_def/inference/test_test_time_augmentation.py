@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from higherhrnet.model_def.test_time_augmentation import aggregate_scales, heatmaps_and_tags, scale_maps
+from higherhrnet.model_def.inference.test_time_augmentation import aggregate_scales, heatmaps_and_tags, scale_maps
 
 K = 3
 FLIP_INDEX = [0, 2, 1]

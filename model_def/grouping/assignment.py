@@ -5,7 +5,7 @@ The official grouping hands its tag-distance costs to ``munkres.Munkres().comput
 assignments are the rule and the grouping depends on *which* one the solver returns (scipy's
 ``linear_sum_assignment`` and munkres 3.x return others). This module is the same algorithm step by
 step, with the same scan orders and the same float64 arithmetic, but with the matrix work done by
-numpy instead of Python loops over nested lists. ``tests/model_def/test_assignment.py`` checks it
+numpy instead of Python loops over nested lists. ``tests/model_def/grouping/test_assignment.py`` checks it
 against every problem recorded from the official code and against the package itself.
 """
 import numpy as np

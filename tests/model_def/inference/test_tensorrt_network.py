@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.registry import MODELS
 
-from higherhrnet.model_def.simple_higherhrnet import config_for
-from higherhrnet.model_def.tensorrt_network import TensorRTNetwork
+from higherhrnet.model_def.simple_higherhrnet.simple_higherhrnet import config_for
+from higherhrnet.model_def.inference.tensorrt_network import TensorRTNetwork
 
 HAS_TENSORRT_GPU = importlib.util.find_spec('tensorrt') is not None and torch.cuda.is_available()
 

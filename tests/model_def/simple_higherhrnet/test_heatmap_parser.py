@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from conftest import reference_path
-from higherhrnet.model_def.estimator import OFFICIAL_TEST_CFG
-from higherhrnet.model_def.simple_heatmap_parser import HeatmapParser
+from higherhrnet.model_def.inference.estimator import OFFICIAL_TEST_CFG
+from higherhrnet.model_def.simple_higherhrnet.heatmap_parser import HeatmapParser
 
 CASE = 'three_people_nonsquare'
 

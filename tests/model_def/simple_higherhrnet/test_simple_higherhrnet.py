@@ -12,8 +12,8 @@ from mmengine.registry import MODELS
 from conftest import load_detweights, reference_path, torch_on_one_thread
 from higherhrnet.model_def import PoseEstimator, SimpleHigherHRNet
 from higherhrnet.model_def.checkpoint import to_official_state_dict
-from higherhrnet.model_def.simple_higherhrnet import config_for, parse_device
-from higherhrnet.model_def.transforms import get_affine_transform, resize_align_multi_scale
+from higherhrnet.model_def.simple_higherhrnet.simple_higherhrnet import config_for, parse_device
+from higherhrnet.model_def.inference.geometry import get_affine_transform, resize_align_multi_scale
 
 # simple-HigherHRNet's SimpleHigherHRNet.__init__, argument by argument, with its defaults.
 SIMPLE_HIGHERHRNET_SIGNATURE = [

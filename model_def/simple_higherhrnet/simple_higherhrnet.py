@@ -26,12 +26,12 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
-from .checkpoint import load_official_checkpoint
-from .configs import CONFIG_DIR, DATASET_BY_JOINTS, official_configs
-from .estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
-from .simple_heatmap_parser import HeatmapParser
-from .tensorrt_network import TensorRTNetwork
-from .transforms import check_interpolation
+from ..checkpoint import load_official_checkpoint
+from ..configs import CONFIG_DIR, DATASET_BY_JOINTS, official_configs
+from ..inference.estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
+from .heatmap_parser import HeatmapParser
+from ..inference.tensorrt_network import TensorRTNetwork
+from ..inference.geometry import check_interpolation
 
 ENGINE_SUFFIXES = ('.engine', '.trt', '.plan')
 

@@ -11,7 +11,7 @@ it finds more (duplicate) people. Its internal steps (``top_k_torch``, ``match_b
 """
 import torch
 
-from .grouping import group_keypoints
+from ..grouping import group_keypoints
 
 # Attributes that are grouping settings: they read and write the settings dict the parser was given,
 # so that setting one (e.g. ``output_parser.detection_threshold = 0.3``) changes the predictions of

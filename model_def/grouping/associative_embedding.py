@@ -3,7 +3,7 @@
 Exactly the official ``HeatmapParser.parse`` (lib/core/group.py; OFFICIAL_PIPELINE.md 3.7) for one
 image, quirks included, but fast: NMS, top-k, adjust and refine are tensor operations on the maps'
 device, vectorised over joints and people; only the tag matching (a dict of groups and 16 small
-assignment problems) runs on the CPU, with ``model_def.assignment.classic_munkres``.
+assignment problems) runs on the CPU, with ``model_def.grouping.assignment.classic_munkres``.
 
 Coordinates are heatmap pixels, x (column) before y (row). Float arithmetic follows the official
 code: float32 where it works on the float32 maps, float64 where numpy promotes (candidate rows,

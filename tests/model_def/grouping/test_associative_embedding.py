@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from munkres import Munkres
 
 from conftest import reference_path
-from higherhrnet.model_def import peak_search
-from higherhrnet.model_def.grouping import (COCO_JOINT_ORDER, CROWDPOSE_JOINT_ORDER, group_keypoints,
+from higherhrnet.model_def.grouping import peak_search
+from higherhrnet.model_def.grouping.associative_embedding import (COCO_JOINT_ORDER, CROWDPOSE_JOINT_ORDER, group_keypoints,
                                             top_k)
 
 MODES = {'raw': (False, False), 'adjust': (True, False), 'refine': (True, True)}

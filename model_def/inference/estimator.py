@@ -18,11 +18,11 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
-from .checkpoint import load_official_checkpoint
-from .configs import resolve_config
-from .grouping import group_keypoints
+from ..checkpoint import load_official_checkpoint
+from ..configs import resolve_config
+from ..grouping import group_keypoints
 from .test_time_augmentation import aggregate_scales, scale_maps
-from .transforms import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
+from .geometry import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
 
 # ImageNet statistics of torchvision's Normalize, RGB order, applied to pixels / 255 (float32).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from higherhrnet.model_def.transforms import (get_affine_transform, get_final_preds, get_multi_scale_size,
+from higherhrnet.model_def.inference.geometry import (get_affine_transform, get_final_preds, get_multi_scale_size,
                                   resize_align_multi_scale)
 from conftest import reference_path
 

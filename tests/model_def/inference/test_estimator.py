@@ -14,7 +14,7 @@ from mmengine.registry import MODELS
 from conftest import CONFIG_DIR, load_detweights, reference_path
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.checkpoint import load_official_checkpoint, to_official_state_dict
-from higherhrnet.model_def.estimator import pose_bboxes, redundant_pose_mask
+from higherhrnet.model_def.inference.estimator import pose_bboxes, redundant_pose_mask
 
 SETTINGS = {
     'noflip_ss': dict(flip_test=False, scale_factor=[1]),

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from munkres import Munkres
 
-from higherhrnet.model_def.assignment import classic_munkres
+from higherhrnet.model_def.grouping.assignment import classic_munkres
 from conftest import reference_path
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from higherhrnet.model_def import peak_search
-from higherhrnet.model_def.peak_search import nms_top_k, refine_argmax, tile_max, tile_min
+from higherhrnet.model_def.grouping import peak_search
+from higherhrnet.model_def.grouping.peak_search import nms_top_k, refine_argmax, tile_max, tile_min
 
 
 def _smooth(rng, shape, scale):
