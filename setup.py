@@ -22,7 +22,8 @@ setup(
     packages=packages,
     package_dir={package: folder for folder, package in FOLDERS.items()},
     package_data={
-        'higherhrnet.registry': ['configs/*.py', 'configs/_base_/*.py', 'configs/finetune/*.py'],
+        'higherhrnet.registry': ['configs/*.py', 'configs/_base_/*.py', 'configs/_base_/datasets/*.py',
+                                 'configs/finetune/*.py', 'configs/custom/*.py'],
         'higherhrnet.handler': ['model-config.yaml'],
     },
 )

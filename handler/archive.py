@@ -57,17 +57,44 @@ def _devices(workers, device):
 
 
 def _config_in_archive(config, staging):
-    """Path of the config inside the archive: our configs travel with registry/ (and their _base_);
-    any other config is written out flattened (its _base_ files merged in)."""
+    """Path of the config inside the archive: our configs travel with registry/ (and their _base_ and
+    dataset-info files); any other config is written out flattened (its _base_ files merged in), with
+    the dataset-info files it names copied beside it."""
     config = Path(config).resolve()
     if config.is_relative_to(REPO_ROOT) and config.relative_to(REPO_ROOT).parts[0] in PACKAGES:
         parts = config.relative_to(REPO_ROOT).parts
         return '/'.join((PACKAGES[parts[0]],) + parts[1:])
-    from mmengine.config import Config
+    from higherhrnet.model_def.configs import load_config
     target = staging / 'configs' / config.name
     target.parent.mkdir(parents=True)
-    Config.fromfile(str(config)).dump(str(target))
+    cfg = load_config(config)
+    _copy_metainfo_files(cfg, target.parent)
+    cfg.dump(str(target))
     return target.relative_to(staging).as_posix()
+
+
+def _copy_metainfo_files(cfg, folder, copied=None):
+    """Copy every dataset-info file the config names (``metainfo=dict(from_file=...)``) into
+    ``folder/metainfo/`` and point the config at the copy, relative to ``folder`` (the worker reads
+    it relative to the config's folder)."""
+    from higherhrnet.model_def.keypoint_sets import resolve_metainfo_file
+
+    copied = {} if copied is None else copied
+    if isinstance(cfg, dict):
+        metainfo = cfg.get('metainfo')
+        if isinstance(metainfo, dict) and 'from_file' in metainfo:
+            source = resolve_metainfo_file(metainfo['from_file'])
+            if source not in copied:
+                name = source.name if source.name not in {p.name for p in copied.values()} else f'{len(copied)}_{source.name}'
+                copied[source] = Path('metainfo') / name
+                (folder / 'metainfo').mkdir(exist_ok=True)
+                shutil.copy(source, folder / copied[source])
+            metainfo['from_file'] = copied[source].as_posix()
+        for value in cfg.values():
+            _copy_metainfo_files(value, folder, copied)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            _copy_metainfo_files(value, folder, copied)
 
 
 def _untrained_weights(config, path):
@@ -93,10 +120,10 @@ def _unreadable(error):
 def check_weights(config, weights):
     """Load ``weights`` into the network of ``config`` strictly, reading the file weights-only as the
     worker does; raises ``WeightsError`` naming the file and the reason."""
-    from mmengine.config import Config
     from mmengine.registry import MODELS
 
     from higherhrnet.model_def.checkpoint import load_checkpoint_file, load_official_checkpoint
+    from higherhrnet.model_def.configs import load_config
     try:
         checkpoint = load_checkpoint_file(weights)
     except (ValueError, FileNotFoundError) as error:  # our loader's own messages
@@ -104,7 +131,7 @@ def check_weights(config, weights):
     except (pickle.UnpicklingError, EOFError, KeyError, RuntimeError, OSError) as error:
         raise WeightsError(f'{weights} is not a PyTorch checkpoint that loads weights-only '
                            f'(torch.load says {_unreadable(error)})') from None
-    model = MODELS.build(Config.fromfile(str(config)).model)
+    model = MODELS.build(load_config(config).model)
     try:
         load_official_checkpoint(model, checkpoint)
     except (ValueError, RuntimeError) as error:  # CheckpointMismatchError names keys and the config that fits

@@ -88,7 +88,8 @@ def run(args):
             fps = batch_fps if frames == 0 else 0.8 * fps + 0.2 * batch_fps
             for frame, result in zip(batch, results):
                 annotated = draw(args, frame, result['keypoints'], skeleton, result['bboxes'], result['scores'],
-                                 notes=[f'{fps:.1f} FPS  {len(result["scores"])} people'])
+                                 notes=[f'{fps:.1f} FPS  {len(result["scores"])} people'],
+                                 dataset_meta=estimator.dataset_meta)
                 if output is not None:
                     if writer is None:
                         writer = open_writer(output, video_fps(capture), (frame.shape[1], frame.shape[0]))

@@ -37,7 +37,7 @@ def run(args):
                                       image_size=(image.shape[1], image.shape[0]),
                                       model_name=estimator.config_name, untrained=args.checkpoint is None)
             annotated = draw(args, image, result['keypoints'], estimator.dataset_meta['skeleton'],
-                             result['bboxes'], result['scores'])
+                             result['bboxes'], result['scores'], dataset_meta=estimator.dataset_meta)
             write_json_and_png(out, stem, response, annotated)
             print(f'{stem}: {len(result["scores"])} people')
     print(f'wrote {2 * len(paths)} files to {out}')

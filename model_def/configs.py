@@ -1,4 +1,5 @@
-"""Where the config files of the official variants live, and finding one by name or by network."""
+"""Where the config files of the official variants live, finding one by name or by network, and
+reading one."""
 from pathlib import Path
 
 from higherhrnet import registry
@@ -26,3 +27,17 @@ def official_configs(width, num_joints):
     if dataset is None:
         return []
     return sorted(CONFIG_DIR.glob(f'higherhrnet_w{width}_{dataset}_*.py'))
+
+
+def load_config(config):
+    """The mmengine ``Config`` of a config file (or the name of one in ``registry/configs``), with every
+    ``metainfo=dict(from_file=...)`` that is relative to the config's folder made absolute, so that a
+    config and its dataset-info file beside it work from any folder."""
+    from mmengine.config import Config
+
+    from .keypoint_sets.metainfo import absolute_metainfo_files
+
+    path = resolve_config(config)
+    cfg = Config.fromfile(str(path))
+    absolute_metainfo_files(cfg, path.parent)
+    return cfg

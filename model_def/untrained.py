@@ -58,14 +58,13 @@ def seeded_state_dict(keys, seed=SEED):
 def untrained_state_dict(config, seed=SEED):
     """Untrained weights of a config's network (a config file or a name in ``registry/configs``), in the
     official key layout (what the official checkpoints hold, loadable by every loader of the project)."""
-    from mmengine.config import Config
     from mmengine.registry import MODELS
 
     from .checkpoint import to_official_state_dict
-    from .configs import resolve_config
+    from .configs import load_config
 
     # Built on the meta device: only the keys and shapes are needed, and no initialisation runs
     # (it would cost seconds and draw from the caller's global RNG).
     with torch.device('meta'):
-        model = MODELS.build(Config.fromfile(str(resolve_config(config))).model)
+        model = MODELS.build(load_config(config).model)
     return seeded_state_dict(to_official_state_dict(model), seed)

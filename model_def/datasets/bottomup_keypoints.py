@@ -11,8 +11,8 @@ from mmengine.logging import print_log
 
 from higherhrnet.registry import TRANSFORMS
 
+from ..keypoint_sets import parse_pose_metainfo
 from .ignore_mask import decode_loss_mask
-from .metainfo import load_dataset_meta
 from .transforms.errors import UnusableSampleError
 
 
@@ -24,7 +24,7 @@ def build_transform(transform):
     return TRANSFORMS.build({'_scope_': 'higherhrnet', **transform})
 
 
-def people_rows(annotations, num_joints):
+def people_rows(annotations, num_joints, source='the annotation file'):
     """float64 [P, K, 3] (x, y, v) and the annotation ids of the rows, in annotation order.
 
     Every annotation becomes a row except crowd regions without keypoints. A non-crowd person
@@ -36,8 +36,9 @@ def people_rows(annotations, num_joints):
     people = np.zeros((len(kept), num_joints, 3))
     for row, ann in enumerate(kept):
         if len(ann['keypoints']) != 3 * num_joints:
-            raise ValueError(f"annotation {ann['id']} has {len(ann['keypoints'])} keypoint values, "
-                             f'not 3 x {num_joints}: is it the right dataset class?')
+            raise ValueError(f"{source}: annotation {ann['id']} has {len(ann['keypoints'])} 'keypoints' values, "
+                             f'not 3 x {num_joints}: the dataset meta describes {num_joints} keypoints '
+                             '(set the dataset\'s metainfo=dict(from_file=...) to the file of this set)')
         people[row] = np.array(ann['keypoints']).reshape([-1, 3])
     return people, [ann['id'] for ann in kept]
 
@@ -45,8 +46,9 @@ def people_rows(annotations, num_joints):
 class BottomUpKeypointDataset(BaseDataset):
     """Base of the bottom-up keypoint datasets: one item per image of a COCO-format keypoint file.
 
-    Subclasses set ``DATASET_NAME`` (the dataset meta comes from
-    ``registry/configs/_base_/<DATASET_NAME>.py``), ``COCO_API`` (the annotation API class) and
+    The keypoint set comes from ``metainfo=dict(from_file=PATH)`` (mmengine's ``BaseDataset``
+    argument; a dataset-info file in mmpose's format, see ``model_def.keypoint_sets``), by default the
+    class's ``METAINFO``. Subclasses set ``METAINFO``, ``COCO_API`` (the annotation API class) and
     ``ignore_regions`` (which annotations are left out of the heatmap loss).
 
     Training items (``test_mode=False``): images without any annotation are dropped (crowd-only
@@ -71,14 +73,12 @@ class BottomUpKeypointDataset(BaseDataset):
     1-10 included, is the official one.
     """
 
-    DATASET_NAME = None
+    METAINFO = dict()
     COCO_API = None
 
     @classmethod
     def _load_metainfo(cls, metainfo=None):
-        meta = copy.deepcopy(load_dataset_meta(cls.DATASET_NAME))
-        meta.update(super()._load_metainfo(metainfo))
-        return meta
+        return parse_pose_metainfo(copy.deepcopy(cls.METAINFO) if metainfo is None else metainfo)
 
     def __init__(self, *args, data_prefix=dict(img=''), pipeline=(), **kwargs):
         super().__init__(*args, data_prefix=data_prefix, pipeline=[build_transform(t) for t in pipeline], **kwargs)
@@ -100,7 +100,7 @@ class BottomUpKeypointDataset(BaseDataset):
             if not self.test_mode:
                 annotations = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
                 item['num_annotations'] = len(annotations)
-                item['people'], item['person_ann_ids'] = people_rows(annotations, num_joints)
+                item['people'], item['person_ann_ids'] = people_rows(annotations, num_joints, self.ann_file)
                 item['ignore_regions'] = self.ignore_regions(annotations)
             data_list.append(item)
         return data_list

@@ -63,11 +63,13 @@ def load_ground_truth(annotation_file, dataset):
         return COCO(str(annotation_file))
 
 
-def keypoint_ap(ground_truth, rows, dataset, image_ids=None):
+def keypoint_ap(ground_truth, rows, dataset, image_ids=None, sigmas=None):
     """Evaluate result rows against a ground truth from ``load_ground_truth``.
 
     ``image_ids`` limits the evaluation to those images (default: all of the annotation file);
     CrowdPose's easy / medium / hard split always covers the whole file (the toolkit re-reads it).
+    ``sigmas``: the OKS sigma of each keypoint (the keypoint set's); None: the toolkit's own (COCO's
+    17 for ``'coco'``, CrowdPose's 14 for ``'crowdpose'``).
 
     Returns (OrderedDict stats name -> value, the COCOeval summary text the toolkit prints).
     """
@@ -75,14 +77,20 @@ def keypoint_ap(ground_truth, rows, dataset, image_ids=None):
     if not rows:
         # loadRes cannot take an empty list; with ground truth people and no detections every AP/AR is 0.
         return OrderedDict((name, 0.0) for name in names), 'no detections: every AP and AR is 0\n'
+    if sigmas is not None:
+        sigmas = np.asarray(sigmas, dtype=np.float64)
+        check_sigmas(ground_truth, sigmas)
     with contextlib.redirect_stdout(io.StringIO()):
         detections = ground_truth.loadRes(rows)
     if dataset == 'coco':
         from pycocotools.cocoeval import COCOeval
         evaluator = COCOeval(ground_truth, detections, 'keypoints')
+        if sigmas is not None:
+            evaluator.params.kpt_oks_sigmas = sigmas
     else:
         from xtcocotools.cocoeval import COCOeval
-        evaluator = COCOeval(ground_truth, detections, 'keypoints_crowd', CROWDPOSE_SIGMAS, use_area=False)
+        evaluator = COCOeval(ground_truth, detections, 'keypoints_crowd',
+                             CROWDPOSE_SIGMAS if sigmas is None else sigmas, use_area=False)
     if image_ids is not None:
         evaluator.params.imgIds = sorted(image_ids)
     # Only summarize()'s table is kept from the toolkit's prints (evaluate/accumulate report timings).
@@ -93,6 +101,14 @@ def keypoint_ap(ground_truth, rows, dataset, image_ids=None):
     with contextlib.redirect_stdout(summary):
         evaluator.summarize()
     return OrderedDict((name, float(evaluator.stats[i])) for i, name in enumerate(names)), summary.getvalue()
+
+
+def check_sigmas(ground_truth, sigmas):
+    """One OKS sigma per keypoint of the annotation file, or a ValueError saying what differs."""
+    annotation = next((ann for ann in ground_truth.dataset.get('annotations', []) if 'keypoints' in ann), None)
+    if annotation is not None and len(annotation['keypoints']) != 3 * len(sigmas):
+        raise ValueError(f'{len(sigmas)} OKS sigmas for annotations of {len(annotation["keypoints"]) // 3} '
+                         'keypoints: the keypoint set of the metric and of the annotation file differ')
 
 
 def ap_table(stats, arch_name):

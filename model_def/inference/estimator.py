@@ -15,11 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.registry import MODELS
 
 from ..checkpoint import load_official_checkpoint
-from ..configs import resolve_config
+from ..configs import load_config, resolve_config
 from ..grouping import group_keypoints
 from .test_time_augmentation import aggregate_scales, scale_maps
 from .geometry import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
@@ -139,7 +138,7 @@ class PoseEstimator:
     def from_config(cls, config, checkpoint=None, device='cpu', **options):
         """Build the model of a config (path, or name in registry/configs) and load an official checkpoint."""
         path = resolve_config(config)
-        model = MODELS.build(Config.fromfile(str(path)).model)
+        model = MODELS.build(load_config(path).model)
         if checkpoint is not None:
             load_official_checkpoint(model, checkpoint)
         estimator = cls(model, device=device, **options)

@@ -214,8 +214,12 @@ def test_config_choice():
     assert config_for(48, 14, 512).filename.endswith('higherhrnet_w48_crowdpose_640.py')
     assert config_for(48, 14, 512).model.test_cfg.input_size == 512
     assert config_for(32, 17, 500).model.test_cfg.input_size == 500  # the resize rounds it up to 512
-    with pytest.raises(ValueError, match='MPII'):
-        config_for(32, 15, 512)
+    # a keypoint set of one's own: the COCO W32 config with that many joints, generic names without a meta
+    generic = config_for(32, 15, 512)
+    assert generic.model.head.num_joints == 15 and generic.model.metainfo is None
+    assert generic.model.dataset_meta.keypoint_names[14] == 'joint_14'
+    with pytest.raises(ValueError, match='nof_joints'):
+        config_for(32, 0, 512)
     with pytest.raises(ValueError, match='resolution'):
         config_for(32, 17, 0)
 
