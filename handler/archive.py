@@ -68,7 +68,9 @@ def _config_in_archive(config, staging):
     target = staging / 'configs' / config.name
     target.parent.mkdir(parents=True)
     cfg = load_config(config)
-    _copy_metainfo_files(cfg, target.parent)
+    copied = {}
+    for value in cfg.values():
+        _copy_metainfo_files(value, target.parent, copied)
     cfg.dump(str(target))
     return target.relative_to(staging).as_posix()
 

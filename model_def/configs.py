@@ -39,5 +39,6 @@ def load_config(config):
 
     path = resolve_config(config)
     cfg = Config.fromfile(str(path))
-    absolute_metainfo_files(cfg, path.parent)
+    for value in cfg.values():
+        absolute_metainfo_files(value, path.parent)
     return cfg
