@@ -167,3 +167,11 @@ def test_too_many_people_is_skipped_with_one_warning(coco_root):
         for _ in range(5):  # image 1 has two labelled people: skipped whenever both are in view
             assert dataset[0]['data_samples'].img_id in (1, 2, 4)
     assert log.warnings and all('0001.png' in line and 'max_num_people is 1' in line for line in log.warnings)
+
+
+def test_annotations_of_another_keypoint_count_name_the_file(coco_root, tmp_path):
+    from keypoint_testdata import write_widget_info
+    meta_file = write_widget_info(tmp_path / 'widget.py')
+    with pytest.raises(ValueError, match=r"keypoints\.json: annotation \d+ has 51 'keypoints' values, "
+                                         r'not 3 x 7'):
+        build(coco_root, metainfo=dict(from_file=str(meta_file)))
