@@ -75,28 +75,22 @@ def _config_in_archive(config, staging):
     return target.relative_to(staging).as_posix()
 
 
-def _copy_metainfo_files(cfg, folder, copied=None):
-    """Copy every dataset-info file the config names (``metainfo=dict(from_file=...)``) into
+def _copy_metainfo_files(cfg, folder, copied):
+    """Copy every dataset-info file the config dict names (``metainfo=dict(from_file=...)``) into
     ``folder/metainfo/`` and point the config at the copy, relative to ``folder`` (the worker reads
-    it relative to the config's folder)."""
+    it relative to the config's folder). ``copied``: source path -> its name in the archive."""
     from higherhrnet.model_def.keypoint_sets import resolve_metainfo_file
+    from higherhrnet.model_def.keypoint_sets.metainfo import config_metainfo
 
-    copied = {} if copied is None else copied
-    if isinstance(cfg, dict):
-        metainfo = cfg.get('metainfo')
-        if isinstance(metainfo, dict) and 'from_file' in metainfo:
-            source = resolve_metainfo_file(metainfo['from_file'])
-            if source not in copied:
-                name = source.name if source.name not in {p.name for p in copied.values()} else f'{len(copied)}_{source.name}'
-                copied[source] = Path('metainfo') / name
-                (folder / 'metainfo').mkdir(exist_ok=True)
-                shutil.copy(source, folder / copied[source])
-            metainfo['from_file'] = copied[source].as_posix()
-        for value in cfg.values():
-            _copy_metainfo_files(value, folder, copied)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            _copy_metainfo_files(value, folder, copied)
+    for metainfo in config_metainfo(cfg):
+        source = resolve_metainfo_file(metainfo['from_file'])
+        if source not in copied:
+            taken = {path.name for path in copied.values()}
+            copied[source] = Path('metainfo') / (source.name if source.name not in taken
+                                                 else f'{len(copied)}_{source.name}')
+            (folder / 'metainfo').mkdir(exist_ok=True)
+            shutil.copy(source, folder / copied[source])
+        metainfo['from_file'] = copied[source].as_posix()
 
 
 def _untrained_weights(config, path):

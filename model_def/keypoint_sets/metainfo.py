@@ -78,21 +78,28 @@ def resolve_metainfo_file(from_file, config_dir=None):
                             f'project: {shipped})')
 
 
-def absolute_metainfo_files(cfg, config_dir):
-    """Make every ``metainfo.from_file`` of a config (the model's, the datasets') that is found relative
-    to ``config_dir``, and not in the current folder, an absolute path (in place)."""
+def config_metainfo(cfg):
+    """Every ``metainfo=dict(from_file=...)`` inside a config dict (the model's, each dataset's), to read
+    or to rewrite in place."""
     if isinstance(cfg, dict):
         metainfo = cfg.get('metainfo')
         if isinstance(metainfo, dict) and isinstance(metainfo.get('from_file'), str):
-            path = Path(metainfo['from_file']).expanduser()
-            beside = Path(config_dir) / path
-            if not path.is_absolute() and not path.is_file() and beside.is_file():
-                metainfo['from_file'] = str(beside.resolve())
+            yield metainfo
         for value in cfg.values():
-            absolute_metainfo_files(value, config_dir)
+            yield from config_metainfo(value)
     elif isinstance(cfg, (list, tuple)):
         for value in cfg:
-            absolute_metainfo_files(value, config_dir)
+            yield from config_metainfo(value)
+
+
+def absolute_metainfo_files(cfg, config_dir):
+    """Make every ``metainfo.from_file`` of a config dict that is found relative to ``config_dir``, and
+    not in the current folder, an absolute path (in place)."""
+    for metainfo in config_metainfo(cfg):
+        path = Path(metainfo['from_file']).expanduser()
+        beside = Path(config_dir) / path
+        if not path.is_absolute() and not path.is_file() and beside.is_file():
+            metainfo['from_file'] = str(beside.resolve())
 
 
 def load_dataset_info(path):
