@@ -18,6 +18,7 @@ test (0.72 / 0.98 MP), ``scale_factor [0.5, 1]`` with flip on 640 x 480 (0.98 MP
 without flip (1.80 MP); ``[0.5, 1, 2]`` costs 2.06 MP without flip and 4.13 with it: refused. A GPU
 does the same work many times faster: raise the limit there (README, "Limits").
 """
+import math
 from dataclasses import dataclass
 
 from higherhrnet.model_def.inference.estimator import MAX_ASPECT_RATIO
@@ -26,6 +27,8 @@ from higherhrnet.model_def.inference.geometry import get_multi_scale_size
 from .errors import BadRequest
 
 DEFAULT_MAX_MEGAPIXELS = 2.0
+# Seconds per network megapixel of w32_512 served end to end on 2 CPU cores (measured above).
+CPU_SECONDS_PER_MEGAPIXEL = 3.9
 # A KServe body is refused above this many instances before any of them is decoded; batchSize, so
 # that one body is never more than a batch of single requests.
 DEFAULT_MAX_IMAGES = 8
@@ -99,6 +102,23 @@ def check_cost(images, limits):
     raise BadRequest(f'request too costly: {what} needs {total:.2f} network megapixels, over the '
                      f'limit of {limits.max_megapixels:g} by {total - limits.max_megapixels:.2f}; '
                      'use fewer or smaller scales, "flip_test": false or a less elongated image', 413)
+
+
+def cpu_batch_overrun(batch_size, max_megapixels, response_timeout_s):
+    """The warning for CPU settings under which a full batch of the costliest requests would run
+    past ``responseTimeout`` at ``CPU_SECONDS_PER_MEGAPIXEL`` (None when it fits): the requests the
+    batch clock then leaves out get 503 on a machine as fast as the measured one."""
+    seconds = batch_size * max_megapixels * CPU_SECONDS_PER_MEGAPIXEL
+    if seconds < response_timeout_s:
+        return None
+    return (f'batchSize {batch_size} x max_request_megapixels {max_megapixels:g} x '
+            f'{CPU_SECONDS_PER_MEGAPIXEL} s per megapixel (w32_512 on 2 CPU cores) = {seconds:.0f} s, '
+            f'not under responseTimeout {response_timeout_s} s: a full batch of the costliest requests '
+            f'would not finish in time on a CPU; lower batchSize to '
+            f'{math.ceil(response_timeout_s / (max_megapixels * CPU_SECONDS_PER_MEGAPIXEL)) - 1} or '
+            f'max_request_megapixels to '
+            f'{math.floor(100 * response_timeout_s / (batch_size * CPU_SECONDS_PER_MEGAPIXEL)) / 100:g}, '
+            'or raise responseTimeout')
 
 
 class BatchClock:
