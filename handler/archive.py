@@ -16,7 +16,6 @@ restarting under ``make serve``. A missing official file with a download address
 """
 import argparse
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from higherhrnet.handler.budget import cpu_batch_overrun
 from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
 from higherhrnet.handler.threads import AUTO, worker_threads
 
@@ -124,7 +124,7 @@ def check_weights(config, weights):
         checkpoint = load_checkpoint_file(weights)
     except (ValueError, FileNotFoundError) as error:  # our loader's own messages
         raise WeightsError(str(error) if str(weights) in str(error) else f'{weights}: {error}') from None
-    except (pickle.UnpicklingError, EOFError, KeyError, RuntimeError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - the unpickler fails on foreign bytes as it may (IndexError, ...)
         raise WeightsError(f'{weights} is not a PyTorch checkpoint that loads weights-only '
                            f'(torch.load says {_unreadable(error)})') from None
     model = MODELS.build(load_config(config).model)
@@ -173,6 +173,11 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         if max_image_pixels is not None:
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
         settings['handler'].update(handler_settings or {})
+        if settings['deviceType'] == 'cpu':
+            overrun = cpu_batch_overrun(settings['batchSize'], settings['handler']['max_request_megapixels'],
+                                        settings['responseTimeout'])
+            if overrun:
+                print(f'make archive: warning: {overrun}', file=sys.stderr, flush=True)
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
         # the archiver run by this interpreter: a copied venv's scripts name another one in their #!

@@ -99,8 +99,8 @@ class HigherHRNetHandler:
         self.clock.start(started)
         responses = [None] * len(data)
         accepted, costs = {}, {}
-        # Every image of every good request, keyed by its options: each key is one predict call
-        # (or a few, when the batch runs short of time).
+        # Every image of every good request, keyed by its options: each key's requests go through
+        # predict in chunks small enough for the deadline to be checked often (BatchClock).
         groups = defaultdict(list)
         images = {}
         for index, row in enumerate(data):
@@ -168,25 +168,22 @@ class HigherHRNetHandler:
         return request, [to_bgr(image) for image in opened], overrides, cost
 
     def _parts_in_time(self, members, costs, failed, first):
-        """``members`` (one options group) in parts, each started only while its estimated time
-        fits before the batch's deadline; the requests left over get 503 in ``failed``. With
-        ``first``, the group's first request runs whatever the estimate (progress)."""
+        """``members`` (one options group) in chunks of whole requests, each started only while the
+        clock says it fits (``BatchClock.next_chunk``, re-estimated after every chunk); the requests
+        left over get 503 in ``failed``. With ``first``, the group's first request runs whatever
+        the estimate (progress)."""
         requests = list(dict.fromkeys(index for index, _ in members))
         while requests:
-            part, cost, now = [], 0.0, time.perf_counter()
-            for index in requests:
-                if not (first and not part) and not self.clock.fits(cost + costs[index], now):
-                    break
-                part.append(index)
-                cost += costs[index]
-            if not part:
+            count = self.clock.next_chunk([costs[index] for index in requests], time.perf_counter(),
+                                          first)
+            if not count:
                 for index in requests:
                     failed[index] = Overloaded(
-                        f'server busy: this request (~{costs[index] * self.clock.seconds_per_megapixel:.0f}'
-                        ' s of work) would not finish before the response timeout of its batch; retry it')
+                        f'server busy: this request (~{self.clock.estimate_s(costs[index]):.0f} s of '
+                        'work) would not finish before the response timeout of its batch; retry it')
                 return
-            yield [m for m in members if m[0] in part]
-            requests, first = requests[len(part):], False
+            yield [m for m in members if m[0] in requests[:count]]
+            requests, first = requests[count:], False
 
     def _predict(self, images, members, overrides, failed):
         """Results of the images ``members`` ((request, position) pairs) run through the pipeline

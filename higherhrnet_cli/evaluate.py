@@ -3,6 +3,7 @@ from pathlib import Path
 
 from .media import read_image
 from .options import add_model_arguments, load_estimator
+from .wording import counted
 
 
 def add_parser(subparsers):
@@ -65,7 +66,8 @@ def run(args):
         metric.process(None, [{'img_id': image_id, 'pred_instances': people}])
     stats, summary = metric.score(metric.results)
     people_count = sum(len(result['scores']) for result in metric.results)
-    print(f'wrote {people_count} people of {len(image_ids)} images to {args.results}')
+    print(f'wrote {counted(people_count, "person", "people")} of {counted(len(image_ids), "image")} '
+          f'to {args.results}')
     print(summary, end='')
     print(ap_table(stats, estimator.config_name))
     return 0

@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import io
+import json
 import logging
 
 import numpy as np
@@ -89,8 +90,11 @@ class BottomUpKeypointDataset(BaseDataset):
 
     def load_data_list(self):
         # The COCO APIs print progress lines on stdout; the dataset has nothing to say there.
-        with contextlib.redirect_stdout(io.StringIO()):
-            coco = self.COCO_API(self.ann_file)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                coco = self.COCO_API(self.ann_file)
+        except json.JSONDecodeError as error:  # says where in the file, not which file
+            raise ValueError(f'annotation file {self.ann_file} is not valid JSON: {error}') from None
         num_joints = len(self._metainfo['keypoint_names'])
         image_folder = self.data_prefix.get('img', '')
         data_list = []
@@ -106,10 +110,20 @@ class BottomUpKeypointDataset(BaseDataset):
         return data_list
 
     def filter_data(self):
-        """Training drops the images without any annotation (crowd and keypoint-less ones count)."""
+        """Training drops the images without any annotation (crowd and keypoint-less ones count).
+        Annotations without any image left to train on are an error naming the file; without any
+        visible joint, a warning (the heatmaps learn background only, push/pull nothing)."""
         if self.test_mode:
             return self.data_list
-        return [item for item in self.data_list if item['num_annotations'] > 0]
+        kept = [item for item in self.data_list if item['num_annotations'] > 0]
+        if not kept:
+            raise ValueError(f'annotation file {self.ann_file}: none of its {len(self.data_list)} images '
+                             'has an annotation (a person or a crowd region): nothing to train on')
+        if not any((item['people'][..., 2] > 0).any() for item in kept):
+            print_log(f'annotation file {self.ann_file}: no person has a visible keypoint, so the '
+                      'heatmap loss learns background only and the push/pull (associative embedding) '
+                      'loss cannot learn', logger='current', level=logging.WARNING)
+        return kept
 
     def get_data_info(self, idx):
         info = super().get_data_info(idx)

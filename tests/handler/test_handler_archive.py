@@ -83,9 +83,25 @@ def loopback_file_server(tmp_path):
         server.shutdown()
 
 
+def test_cpu_settings_that_overrun_the_response_timeout_are_warned_with_the_numbers(tmp_path, tiny_model,
+                                                                                 capsys):
+    """README's own example, --batch-size 16 with the default 2 MP on a CPU: 16 x 2 x 3.9 = 125 s."""
+    config = CONFIG_DIR / 'higherhrnet_w32_coco_512.py'
+    build_archive(config, tiny_model[1], tmp_path, batch_size=8, device='cpu', check=False)
+    assert 'warning' not in capsys.readouterr().err
+    build_archive(config, tiny_model[1], tmp_path, batch_size=16, device='cpu', check=False)
+    assert capsys.readouterr().err == (
+        'make archive: warning: batchSize 16 x max_request_megapixels 2 x 3.9 s per megapixel '
+        '(w32_512 on 2 CPU cores) = 125 s, not under responseTimeout 120 s: a full batch of the '
+        'costliest requests would not finish in time on a CPU; lower batchSize to 15 or '
+        'max_request_megapixels to 1.92, or raise responseTimeout\n')
+
+
 NOT_CHECKPOINTS = {
     'text': b'weights = "pose_higher_hrnet_w32_512.pth"\n',
     'empty': b'',
+    # the opcodes of plain prose end torch's weights-only unpickler in IndexError: pop from empty list
+    'prose': b'some text that is longer than ten bytes and more\n',
     'jpeg': b'\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00' + bytes(64),
 }
 
