@@ -220,7 +220,12 @@ def main(argv=None):
                              handler_settings=handler_settings)
     except (FileNotFoundError, WeightsError) as error:
         sys.exit(f'make archive: {error}')
-    print(f'wrote {path}')
+    if args.weights == UNTRAINED:
+        from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
+        print(f'wrote {path}: UNTRAINED, a smoke test only: {UNTRAINED_MESSAGE}; every answer says '
+              '"untrained": true')
+    else:
+        print(f'wrote {path}')
 
 
 if __name__ == '__main__':

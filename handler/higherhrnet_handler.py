@@ -27,6 +27,7 @@ from higherhrnet.handler.request import parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.inference.serialize import people_to_json
+from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class HigherHRNetHandler:
             checkpoint=os.path.join(model_dir, settings['weights']),
             device=device)
         self.untrained = bool(settings.get('untrained', False))
+        if self.untrained:
+            logger.warning('this archive was made with WEIGHTS=untrained: %s; every answer says "untrained": '
+                           'true', UNTRAINED_MESSAGE)
         self.image_limits = {
             'max_pixels': int(settings.get('max_image_pixels', DEFAULT_MAX_PIXELS)),
             'min_side': int(settings.get('min_image_side', DEFAULT_MIN_SIDE)),

@@ -29,6 +29,7 @@ from mmengine.registry import MODELS
 from ..checkpoint import load_official_checkpoint
 from ..configs import CONFIG_DIR, DATASET_BY_JOINTS, official_configs
 from ..inference.estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
+from ..untrained import load_untrained_weights
 from .heatmap_parser import HeatmapParser
 from ..inference.tensorrt_network import TensorRTNetwork
 from ..inference.geometry import check_interpolation
@@ -150,7 +151,10 @@ class SimpleHigherHRNet:
                 raise ValueError(f'{checkpoint_path} looks like a TensorRT engine: pass enable_tensorrt=True '
                                  '(or the checkpoint file of the weights)')
             network = MODELS.build(config.model)
-            load_official_checkpoint(network, checkpoint_path)
+            if checkpoint_path is None:
+                load_untrained_weights(network)
+            else:
+                load_official_checkpoint(network, checkpoint_path)
         self.estimator = PoseEstimator(
             network, device=devices, flip_test=False, scale_factor=[1], max_num_people=max_nof_people,
             max_batch_size=max_batch_size, filter_redundant_poses=filter_redundant_poses,

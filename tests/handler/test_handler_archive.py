@@ -145,8 +145,10 @@ def test_missing_weights_say_what_to_put_where(tmp_path, capsys):
     assert not (tmp_path / 'store' / 'higherhrnet.mar').exists()
 
 
-def test_untrained_archive_holds_loadable_initialised_weights(tmp_path, tiny_model):
-    mar = build_archive(tiny_model[0], 'untrained', tmp_path / 'store')
+def test_untrained_archive_holds_loadable_initialised_weights(tmp_path, tiny_model, capsys):
+    main(['--config', str(tiny_model[0]), '--weights', 'untrained', '--export-path', str(tmp_path / 'store')])
+    mar = tmp_path / 'store' / 'higherhrnet.mar'
+    assert 'UNTRAINED' in capsys.readouterr().out  # make archive's output says so
     names, settings = archive_files(mar)
     assert settings['handler']['untrained'] is True
     weights = settings['handler']['weights']
