@@ -31,12 +31,14 @@ def training_pipeline(input_size, output_sizes, flip_aligned=False):
     ]
 
 
-def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None):
+def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None,
+                               by_package_scheme=False):
     """A dataset of ``num_images`` drawn images (the same ones for training and testing) under
     ``folder/data`` and a config deriving from ``base_config`` (default the dataset's W32-512): width 8,
     input 128, ``batch_size`` images per process, no data workers, validation after the last epoch, a log line per
     iteration, flip test off and every heatmap peak a candidate, 5 per joint (a barely trained network
-    has low peaks; the toolkit then has people to score). Returns the config path."""
+    has low peaks; the toolkit then has people to score). ``by_package_scheme``: the base named
+    ``higherhrnet::<config>.py`` (as another project names it), not by its path. Returns the config path."""
     folder = Path(folder)
     data_root = folder / 'data'
     for ann_file, image_folder in SPLITS[dataset]:
@@ -44,7 +46,8 @@ def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=
     test_ann_file = SPLITS[dataset][1][0]
     config = folder / f'tiny_train_{dataset}.py'
     base_config = base_config or BASE_CONFIGS[dataset]
-    config.write_text(f'''_base_ = [{str(CONFIG_DIR / (base_config + '.py'))!r}]
+    base = f'higherhrnet::{base_config}.py' if by_package_scheme else str(CONFIG_DIR / f'{base_config}.py')
+    config.write_text(f'''_base_ = [{base!r}]
 data_root = {str(data_root) + '/'!r}
 model = dict(backbone=dict(width=8, init_cfg=None), head=dict(in_channels=8),
              test_cfg=dict(input_size={TINY_INPUT_SIZE}, flip_test=False, detection_threshold=0.0,
