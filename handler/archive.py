@@ -35,6 +35,13 @@ PACKAGES = {'handler': 'higherhrnet/handler', 'model_def': 'higherhrnet/model_de
 NAMESPACE_INIT = REPO_ROOT / 'higherhrnet' / '__init__.py'
 HANDLER_FILE = REPO_ROOT / 'handler' / 'higherhrnet_handler.py'
 MODEL_CONFIG_TEMPLATE = REPO_ROOT / 'handler' / 'model-config.yaml'
+PINS_FILE = REPO_ROOT / 'requirements.txt'
+# What the worker imports besides torch, TorchServe and the standard library. The archive's
+# requirements.txt holds these and what they need at run time, pinned as requirements.txt pins them,
+# for a TorchServe without our .venv (KServe's runtime) that installs them (install_py_dep_per_model).
+WORKER_PACKAGES = ('mmengine', 'numpy', 'opencv-python', 'pillow', 'PyYAML')
+# Provided by the serving environment itself.
+SERVING_PACKAGES = ('torch', 'torchserve')
 UNTRAINED = 'untrained'
 WEIGHTS_HELP = (
     '\n  The official weights are published by the HigherHRNet authors in the model zoo of\n'
@@ -68,6 +75,48 @@ def _config_in_archive(config, staging):
     target.parent.mkdir(parents=True)
     Config.fromfile(str(config)).dump(str(target))
     return target.relative_to(staging).as_posix()
+
+
+def run_time_dependencies(names, leave_out=SERVING_PACKAGES):
+    """``names`` and every distribution they require, recursively, by the installed metadata (no
+    extras; markers for this Python and platform), as canonical names; ``leave_out`` and what only
+    they require are not followed."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found, pending = set(), [canonicalize_name(name) for name in names]
+    while pending:
+        name = pending.pop()
+        if name in found or name in leave_out:
+            continue
+        found.add(name)
+        for text in metadata.requires(name) or ():
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({'extra': ''}):
+                pending.append(canonicalize_name(requirement.name))
+    return found
+
+
+def worker_requirements(pins_file=PINS_FILE):
+    """The lines of ``pins_file`` (``name==version``) that the worker needs beyond torch and TorchServe:
+    ``WORKER_PACKAGES`` and their run-time dependencies, in the file's order. A dependency the file
+    does not pin raises ``ValueError``: the archive would let pip choose its version."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in Path(pins_file).read_text().splitlines():
+        line = line.split('#')[0].strip()
+        if line:
+            pins[canonicalize_name(Requirement(line).name)] = line
+    needed = run_time_dependencies(WORKER_PACKAGES)
+    unpinned = sorted(needed - set(pins))
+    if unpinned:
+        raise ValueError(f'{pins_file} pins no {", ".join(unpinned)}, which the worker needs: add the installed '
+                         'versions (pip freeze)')
+    return [line for name, line in pins.items() if name in needed]
 
 
 def _untrained_weights(config, path):
@@ -152,6 +201,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         settings['handler'].update(handler_settings or {})
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+        requirements = tmp / 'requirements.txt'
+        requirements.write_text('\n'.join(worker_requirements()) + '\n')
         # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
         subprocess.run([
             sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
@@ -159,6 +210,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
             '--model-name', model_name, '--version', '1.0',
             '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
+            '--requirements-file', str(requirements),
             '--export-path', str(export_path), '--force',
             # the archiver stages files in <TMPDIR>/<model name>: our own temp folder keeps two
             # archive builds of the same name from mixing their files
