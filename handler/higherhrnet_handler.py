@@ -23,7 +23,8 @@ from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXE
 from higherhrnet.handler.errors import Overloaded, one_line
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
-from higherhrnet.handler.request import parse_request
+from higherhrnet.handler import kserve_v2
+from higherhrnet.handler.request import KSERVE_V1, KSERVE_V2, parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.inference.serialize import people_to_json
@@ -219,7 +220,11 @@ class HigherHRNetHandler:
                 result, dataset_meta=self.estimator.dataset_meta,
                 image_size=(image.shape[1], image.shape[0]),
                 model_name=self.estimator.config_name, untrained=self.untrained))
-        body = json.dumps({'predictions': answers} if request.kserve else answers[0])
+        if request.protocol == KSERVE_V2:
+            body = kserve_v2.response(request.request_id, context.model_name, [json.dumps(a) for a in answers])
+        else:
+            body = {'predictions': answers} if request.protocol == KSERVE_V1 else answers[0]
+        body = json.dumps(body)
         context.set_response_content_type(index, 'application/json')
         return body
 
