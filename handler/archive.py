@@ -166,9 +166,10 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
     """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
     ``check=False`` archives the weights without loading them into the config's network first;
     ``handler_settings``: more keys of the handler section (e.g. ``{'threads': 1}``)."""
-    config, export_path = Path(config), Path(export_path)
-    if not config.is_file():
-        raise FileNotFoundError(f'config file {config} does not exist')
+    from higherhrnet.model_def.configs import resolve_config
+
+    # a file, a name in registry/configs or higherhrnet::<config>.py; FileNotFoundError lists the known ones
+    config, export_path = resolve_config(config), Path(export_path)
     untrained = str(weights) == UNTRAINED
     if not untrained and not Path(weights).is_file():
         raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
@@ -220,7 +221,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--config', required=True, help='config file (registry/configs/*.py)')
+    parser.add_argument('--config', required=True,
+                        help='config file, or higherhrnet::<config>.py (a file of registry/configs)')
     parser.add_argument('--weights', required=True,
                         help=f'checkpoint file in any official layout, or "{UNTRAINED}"')
     parser.add_argument('--export-path', default='model_store')

@@ -108,6 +108,14 @@ def test_the_archive_requirements_cover_every_package_the_worker_imports(tmp_pat
     assert imported - covered - serving <= {'higherhrnet-serve', 'setuptools', 'tqdm'}
 
 
+def test_a_config_by_package_prefix_travels_with_registry(tmp_path, tiny_model):
+    mar = build_archive('higherhrnet::higherhrnet_w32_coco_640.py', tiny_model[1], tmp_path, check=False)
+    names, settings = archive_files(mar)
+    assert settings['handler']['config'] == 'higherhrnet/registry/configs/higherhrnet_w32_coco_640.py'
+    with pytest.raises(FileNotFoundError, match='known: .*higherhrnet::higherhrnet_w32_coco_512.py'):
+        build_archive('higherhrnet::higherhrnet_w64.py', tiny_model[1], tmp_path, check=False)
+
+
 def test_a_config_outside_the_repository_is_archived_flattened(tmp_path, tiny_model):
     names, settings = archive_files(build_archive(tiny_model[0], tiny_model[1], tmp_path))
     assert settings['handler']['config'] == f'configs/{tiny_model[0].name}' in names
