@@ -14,6 +14,9 @@ import functools
 import json
 import sys
 
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
 PACKAGE = 'org.pytorch.serve.grpc.inference'
 METHOD = f'/{PACKAGE}.InferenceAPIsService/Predictions'
 # TorchServe's default gRPC inference port is 7070; our config.properties moves it to 8083.
@@ -23,8 +26,6 @@ DEFAULT_ADDRESS = '127.0.0.1:8083'
 @functools.cache
 def messages():
     """The classes (PredictionsRequest, PredictionResponse) of TorchServe's inference.proto."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
     field = descriptor_pb2.FieldDescriptorProto
     proto = descriptor_pb2.FileDescriptorProto(name='higherhrnet_torchserve_inference.proto', package=PACKAGE,
                                                syntax='proto3')
@@ -52,8 +53,6 @@ def predict(body, address=DEFAULT_ADDRESS, model_name='higherhrnet', timeout_s=3
     gRPC answers a request the handler refused with status OK: the answer is then the one-line JSON
     error of HTTP, ``{"code": 400, "message": ...}``. ``grpc.RpcError``: no answer (server down,
     unknown model, timeout)."""
-    import grpc
-
     request_class, response_class = messages()
     with grpc.insecure_channel(address) as channel:
         call = channel.unary_unary(METHOD, request_serializer=request_class.SerializeToString,
@@ -68,8 +67,6 @@ def main(argv=None):
                         help=f'TorchServe gRPC inference address (default {DEFAULT_ADDRESS})')
     parser.add_argument('--model-name', default='higherhrnet')
     args = parser.parse_args(argv)
-    import grpc
-
     with open(args.image, 'rb') as file:
         body = file.read()
     try:

@@ -13,6 +13,8 @@ import importlib.abc
 import sys
 
 WATCHED = 'mmengine.config'
+# model_def.configs.SCHEME, not imported from there: that import pulls in our registry and torch, which
+# no Config.fromfile of another project's file should pay for.
 PREFIX = 'higherhrnet::'
 
 
