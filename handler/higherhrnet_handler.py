@@ -23,10 +23,12 @@ from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXE
 from higherhrnet.handler.errors import Overloaded, one_line
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
-from higherhrnet.handler.request import parse_request
+from higherhrnet.handler import kserve_v2
+from higherhrnet.handler.request import KSERVE_V1, KSERVE_V2, parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.inference.serialize import people_to_json
+from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class HigherHRNetHandler:
             checkpoint=os.path.join(model_dir, settings['weights']),
             device=device)
         self.untrained = bool(settings.get('untrained', False))
+        if self.untrained:
+            logger.warning('this archive was made with WEIGHTS=untrained: %s; every answer says "untrained": '
+                           'true', UNTRAINED_MESSAGE)
         self.image_limits = {
             'max_pixels': int(settings.get('max_image_pixels', DEFAULT_MAX_PIXELS)),
             'min_side': int(settings.get('min_image_side', DEFAULT_MIN_SIDE)),
@@ -212,7 +217,11 @@ class HigherHRNetHandler:
                 result, dataset_meta=self.estimator.dataset_meta,
                 image_size=(image.shape[1], image.shape[0]),
                 model_name=self.estimator.config_name, untrained=self.untrained))
-        body = json.dumps({'predictions': answers} if request.kserve else answers[0])
+        if request.protocol == KSERVE_V2:
+            body = kserve_v2.response(request.request_id, context.model_name, [json.dumps(a) for a in answers])
+        else:
+            body = {'predictions': answers} if request.protocol == KSERVE_V1 else answers[0]
+        body = json.dumps(body)
         context.set_response_content_type(index, 'application/json')
         return body
 

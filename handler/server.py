@@ -419,6 +419,8 @@ class Endpoints:
     metrics: str
     model_name: str
     run_dir: Path
+    # host:port of the gRPC inference API (a gRPC target, not a URL)
+    grpc_inference: str = None
 
     def processes(self):
         """The frontend and every process under it (its workers)."""
@@ -434,7 +436,8 @@ def local_torchserve(model_store, run_dir, model_name='higherhrnet', environment
     run_dir.mkdir(parents=True, exist_ok=True)
     ports = free_ports(5)
     ts_config = write_ts_config(run_dir / 'config.properties', model_store, ports)
-    endpoints = Endpoints(*(f'http://127.0.0.1:{port}' for port in ports[:3]), model_name, run_dir)
+    endpoints = Endpoints(*(f'http://127.0.0.1:{port}' for port in ports[:3]), model_name, run_dir,
+                          f'127.0.0.1:{ports[3]}')
     try:
         start(ts_config, model_store, run_dir, environment)
         wait_until_ready(ts_config, model_name, run_dir, timeout_s)

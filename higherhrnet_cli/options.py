@@ -56,12 +56,11 @@ def load_estimator(args):
     """The ``PoseEstimator`` the options describe; without --checkpoint the seeded untrained weights
     (the same people on every run), with a warning on stderr."""
     from higherhrnet.model_def import PoseEstimator
-    from higherhrnet.model_def.untrained import untrained_state_dict
+    from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE, untrained_state_dict
 
     checkpoint = args.checkpoint
     if checkpoint is None:
-        print('warning: no --checkpoint given: the network has untrained weights (drawn from a fixed seed) and '
-              'its poses are meaningless', file=sys.stderr)
+        print(f'warning: no --checkpoint given: {UNTRAINED_MESSAGE}', file=sys.stderr)
         checkpoint = untrained_state_dict(args.config)
     return PoseEstimator.from_config(args.config, checkpoint=checkpoint, device=args.device,
                                      fp16=getattr(args, 'fp16', False), **estimator_options(args))

@@ -34,14 +34,17 @@ def training_pipeline(input_size, output_sizes, flip_aligned=False):
     ]
 
 
-def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None):
+def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=2, batch_size=2, base_config=None,
+                               by_package_scheme=False):
     """A dataset of ``num_images`` drawn images (the same ones for training and testing) under
     ``folder/data`` and a config deriving from ``base_config`` (default the dataset's W32-512): width 8,
     input 128, ``batch_size`` images per process, no data workers, validation after the last epoch, a log line per
     iteration, flip test off and every heatmap peak a candidate, 5 per joint (a barely trained network
     has low peaks; the toolkit then has people to score). ``dataset='widget'``: the COCO config given the
     widget's keypoint set as a user does it: ``model.metainfo``, the datasets' ``metainfo`` and
-    ``model.head.num_joints``, the dataset-info file ``widget.py`` beside the config. Returns the config path."""
+    ``model.head.num_joints``, the dataset-info file ``widget.py`` beside the config. ``by_package_scheme``:
+    the base named ``higherhrnet::<config>.py`` (as another project names it), not by its path. Returns the
+    config path."""
     folder = Path(folder)
     data_root = folder / 'data'
     for ann_file, image_folder in SPLITS[dataset]:
@@ -55,7 +58,8 @@ def write_tiny_training_config(folder, dataset='coco', num_images=4, max_epochs=
         write_widget_info(folder / 'widget.py')
         keypoint_set = (f"metainfo=dict(from_file='widget.py'), ann_file={SPLITS[dataset][0][0]!r}, "
                         f'data_prefix=dict(img={SPLITS[dataset][0][1] + "/"!r}), ')
-    config.write_text(f'''_base_ = [{str(CONFIG_DIR / (base_config + '.py'))!r}]
+    base = f'higherhrnet::{base_config}.py' if by_package_scheme else str(CONFIG_DIR / f'{base_config}.py')
+    config.write_text(f'''_base_ = [{base!r}]
 data_root = {str(data_root) + '/'!r}
 model = dict(backbone=dict(width=8, init_cfg=None), head=dict(in_channels=8, num_joints={len(TEMPLATES[dataset])}),
              {"metainfo=dict(from_file='widget.py')," if keypoint_set else ''}

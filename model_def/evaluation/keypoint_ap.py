@@ -16,11 +16,14 @@ from collections import OrderedDict
 
 import numpy as np
 
-# The official stats names, typos included ('Ap .5'), in the order of COCOeval.stats.
+# The stats names of mmpose's CocoMetric (the metric keys users' ``save_best`` and dashboards expect), in
+# the order of COCOeval.stats.
 STATS_NAMES = {
-    'coco': ('AP', 'Ap .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5', 'AR .75', 'AR (M)', 'AR (L)'),
-    'crowdpose': ('AP', 'Ap .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP (easy)', 'AP (medium)', 'AP (hard)'),
+    'coco': ('AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5', 'AR .75', 'AR (M)', 'AR (L)'),
+    'crowdpose': ('AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)', 'AP(M)', 'AP(H)'),
 }
+# The headings of the official AP table where they differ from those names (its typo 'Ap .5' included).
+OFFICIAL_HEADINGS = {'AP .5': 'Ap .5', 'AP(E)': 'AP (easy)', 'AP(M)': 'AP (medium)', 'AP(H)': 'AP (hard)'}
 # The CrowdPose toolkit's OKS sigmas (COCO's for the 12 limb joints, then head top and neck).
 CROWDPOSE_SIGMAS = np.array([.79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79]) / 10.0
 
@@ -113,7 +116,7 @@ def check_sigmas(ground_truth, sigmas):
 
 def ap_table(stats, arch_name):
     """The markdown table the official valid.py prints (``_print_name_value``), one model per row."""
-    header = '| Arch ' + ' '.join(f'| {name}' for name in stats) + ' |'
+    header = '| Arch ' + ' '.join(f'| {OFFICIAL_HEADINGS.get(name, name)}' for name in stats) + ' |'
     rule = '|---' * (len(stats) + 1) + '|'
     row = f'| {arch_name} ' + ' '.join(f'| {value:.3f}' for value in stats.values()) + ' |'
     return '\n'.join((header, rule, row))

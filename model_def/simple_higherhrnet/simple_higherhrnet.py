@@ -34,6 +34,7 @@ from ..configs import official_configs
 from ..keypoint_sets import complete_dataset_meta
 from ..keypoint_sets.metainfo import model_dataset_meta
 from ..inference.estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
+from ..untrained import load_untrained_weights
 from .heatmap_parser import HeatmapParser
 from ..inference.tensorrt_network import TensorRTNetwork
 from ..inference.geometry import check_interpolation
@@ -150,7 +151,7 @@ class SimpleHigherHRNet:
             raise ValueError(f"model_name must be 'HigherHRNet', got {model_name!r}")
         check_interpolation(interpolation)
         checkpoint = dataset_meta = None
-        if not enable_tensorrt:
+        if not enable_tensorrt and checkpoint_path is not None:
             if Path(str(checkpoint_path)).suffix in ENGINE_SUFFIXES:
                 raise ValueError(f'{checkpoint_path} looks like a TensorRT engine: pass enable_tensorrt=True '
                                  '(or the checkpoint file of the weights)')
@@ -183,7 +184,10 @@ class SimpleHigherHRNet:
                                  f'nof_joints is {nof_joints}')
         else:
             network = MODELS.build(config.model)
-            load_official_checkpoint(network, checkpoint)
+            if checkpoint_path is None:
+                load_untrained_weights(network)
+            else:
+                load_official_checkpoint(network, checkpoint)
         self.estimator = PoseEstimator(
             network, device=devices, flip_test=False, scale_factor=[1], max_num_people=max_nof_people,
             max_batch_size=max_batch_size, filter_redundant_poses=filter_redundant_poses,

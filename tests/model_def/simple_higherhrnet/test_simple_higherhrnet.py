@@ -14,6 +14,7 @@ from higherhrnet.model_def import PoseEstimator, SimpleHigherHRNet
 from higherhrnet.model_def.checkpoint import to_official_state_dict
 from higherhrnet.model_def.simple_higherhrnet.simple_higherhrnet import config_for, parse_device
 from higherhrnet.model_def.inference.geometry import get_affine_transform, resize_align_multi_scale
+from higherhrnet.model_def.untrained import UntrainedWeightsWarning, seeded_state_dict
 
 # simple-HigherHRNet's SimpleHigherHRNet.__init__, argument by argument, with its defaults.
 SIMPLE_HIGHERHRNET_SIGNATURE = [
@@ -207,6 +208,15 @@ def test_official_weights_give_the_official_people(tmp_path):
     assert joints.shape == (len(preds), 17, 3)
     np.testing.assert_allclose(joints[..., [1, 0]][robust], preds[..., :2][robust], rtol=0, atol=0.01)
     np.testing.assert_allclose(joints[..., 2][robust], preds[..., 2][robust], rtol=0, atol=1e-4)
+
+
+def test_no_checkpoint_means_the_seeded_untrained_weights_and_a_warning():
+    with pytest.warns(UntrainedWeightsWarning, match='untrained weights') as caught:
+        simple = SimpleHigherHRNet(8, 17, None, resolution=256)
+    assert caught[0].filename == __file__
+    state_dict = to_official_state_dict(simple.model)
+    expected = seeded_state_dict(state_dict)
+    assert all(torch.equal(state_dict[key], value) for key, value in expected.items())
 
 
 def test_config_choice():
