@@ -167,7 +167,8 @@ def test_the_readmes_model_dict_predicts_as_shown(tmp_path):
     from conftest import REPO_ROOT
     readme = (REPO_ROOT / 'README.md').read_text()
     section = readme[readme.index('**From another mmengine project.**'):]
-    block = section[section.index('```python\n') + len('```python\n'):section.index('```\n', section.index('```python'))]
+    blocks = [part.split('```')[0] for part in section.split('```python\n')[1:]]
+    (block,) = [b for b in blocks if "type='higherhrnet.HigherHRNet'" in b][:1]
     out = run(f"""
         import numpy as np
         import torch
