@@ -18,8 +18,9 @@ def package_config(name):
     path = (CONFIG_DIR / relative).with_suffix('.py').resolve()
     if path.is_relative_to(CONFIG_DIR) and path.is_file():
         return path
+    # the configs to run; _base_ files (and the dataset-info files under them) are parts of those
     known = sorted(p.relative_to(CONFIG_DIR).as_posix() for p in CONFIG_DIR.rglob('*.py')
-                   if p.parent.name != '_base_')
+                   if '_base_' not in p.relative_to(CONFIG_DIR).parts)
     raise FileNotFoundError(f'no config {SCHEME}{relative} in the installed higherhrnet; known: '
                             + ', '.join(SCHEME + config for config in known))
 
