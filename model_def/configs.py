@@ -19,6 +19,7 @@ def package_config(name):
     path = (CONFIG_DIR / relative).with_suffix('.py').resolve()
     if path.is_relative_to(CONFIG_DIR) and path.is_file():
         return path
+    # the configs to run; _base_ files (and the dataset-info files under them) are parts of those
     known = sorted(p.relative_to(CONFIG_DIR).as_posix() for p in CONFIG_DIR.rglob('*.py')
                    if '_base_' not in p.relative_to(CONFIG_DIR).parts)
     raise FileNotFoundError(f'no config {SCHEME}{relative} in the installed higherhrnet; known: '
