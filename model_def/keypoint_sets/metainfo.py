@@ -39,8 +39,8 @@ from pathlib import Path
 
 from higherhrnet import registry
 
-# Files shipped with the project: ``from_file='configs/_base_/datasets/coco.py'`` (mmpose's spelling,
-# relative to the package) or just ``'coco.py'`` / ``'coco'``.
+# Files shipped with the project: ``from_file='higherhrnet::_base_/datasets/coco.py'``, mmpose's spelling
+# ``'configs/_base_/datasets/coco.py'`` (relative to the package) or just ``'coco.py'`` / ``'coco'``.
 PACKAGE_DIR = Path(registry.__file__).resolve().parent
 SHIPPED_DIR = PACKAGE_DIR / 'configs' / '_base_' / 'datasets'
 # Keys a dataset-info file may hold (``joint_order`` is ours); any other is a misspelling.
@@ -61,9 +61,15 @@ def shipped_metainfo_files():
 
 
 def resolve_metainfo_file(from_file, config_dir=None):
-    """The dataset-info file ``from_file`` names: a path (absolute, or relative to the current folder,
-    then to ``config_dir``, the folder of the config that names it), or a file shipped with the
-    project (``configs/_base_/datasets/coco.py``, ``coco.py`` or ``coco``)."""
+    """The dataset-info file ``from_file`` names: a file shipped with the project by the package prefix
+    (``higherhrnet::_base_/datasets/coco.py``, what our configs write: no file of the current folder can
+    stand in for it), a path (absolute, or relative to the current folder, then to ``config_dir``, the
+    folder of the config that names it), or a shipped file by mmpose's spelling
+    (``configs/_base_/datasets/coco.py``) or name (``coco.py``, ``coco``)."""
+    from ..configs import SCHEME, package_config
+
+    if str(from_file).startswith(SCHEME):
+        return package_config(str(from_file))
     path = Path(str(from_file)).expanduser()
     candidates = [path]
     if config_dir is not None and not path.is_absolute():

@@ -74,7 +74,7 @@ class HigherHRNet(BaseModel):
         dataset_meta: the keypoint set as a plain dict (keypoint names, flip_index, skeleton, optional
             joint_order; or mmpose's keys); completed with both spellings (``keypoint_sets``).
         metainfo: the keypoint set as mmpose's pose estimators take it, ``dict(from_file=PATH)``: a
-            dataset-info file (a path, or one shipped such as ``'configs/_base_/datasets/coco.py'``).
+            dataset-info file (a path, or a shipped one: ``'higherhrnet::_base_/datasets/coco.py'``).
             Give this or ``dataset_meta``; its keypoint count must equal the head's ``num_joints``.
         data_preprocessor: mmengine data preprocessor config; the default passes tensors through.
         init_cfg: mmengine weight initialisation config, applied by ``init_weights()``; default

@@ -60,7 +60,7 @@ def test_dataset_meta_is_consistent(path):
     cfg = Config.fromfile(path)
     model_cfg = cfg.model
     # one dataset-info file of the package describes the keypoint set of the model and of every dataset
-    assert model_cfg.metainfo.from_file == f'configs/_base_/datasets/{path.stem.split("_")[2]}.py'
+    assert model_cfg.metainfo.from_file == f'higherhrnet::_base_/datasets/{path.stem.split("_")[2]}.py'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[loader].dataset.metainfo == model_cfg.metainfo
     meta, k = parse_pose_metainfo(model_cfg.metainfo), model_cfg.head.num_joints

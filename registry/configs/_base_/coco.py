@@ -5,7 +5,7 @@ _base_ = ['./higherhrnet.py', './runtime.py']
 model = dict(
     head=dict(num_joints=17),
     # the keypoint set: names, flip pairs (swap), skeleton, OKS sigmas, the grouping's joint order
-    metainfo=dict(from_file='configs/_base_/datasets/coco.py'),
+    metainfo=dict(from_file='higherhrnet::_base_/datasets/coco.py'),
 )
 
 # Data (official DATASET block): COCO train2017 to train; val2017 to validate and test, every image
@@ -23,7 +23,7 @@ train_dataloader = dict(
         type='higherhrnet.BottomUpCocoDataset',
         data_root=data_root,
         ann_file='annotations/person_keypoints_train2017.json',
-        metainfo=dict(from_file='configs/_base_/datasets/coco.py'),
+        metainfo=dict(from_file='higherhrnet::_base_/datasets/coco.py'),
         data_prefix=dict(img='images/train2017/'),
     ),
 )
@@ -38,7 +38,7 @@ val_dataloader = dict(
         type='higherhrnet.BottomUpCocoDataset',
         data_root=data_root,
         ann_file='annotations/person_keypoints_val2017.json',
-        metainfo=dict(from_file='configs/_base_/datasets/coco.py'),
+        metainfo=dict(from_file='higherhrnet::_base_/datasets/coco.py'),
         data_prefix=dict(img='images/val2017/'),
         test_mode=True,
         pipeline=test_pipeline,

@@ -5,7 +5,7 @@ _base_ = ['./higherhrnet.py', './runtime.py']
 model = dict(
     head=dict(num_joints=14),
     # the keypoint set: names, flip pairs (swap), skeleton, OKS sigmas, the grouping's joint order
-    metainfo=dict(from_file='configs/_base_/datasets/crowdpose.py'),
+    metainfo=dict(from_file='higherhrnet::_base_/datasets/crowdpose.py'),
 )
 
 # Data (official DATASET block): CrowdPose trainval to train, test to validate and test (the CrowdPose
@@ -23,7 +23,7 @@ train_dataloader = dict(
         type='higherhrnet.BottomUpCrowdPoseDataset',
         data_root=data_root,
         ann_file='json/crowdpose_trainval.json',
-        metainfo=dict(from_file='configs/_base_/datasets/crowdpose.py'),
+        metainfo=dict(from_file='higherhrnet::_base_/datasets/crowdpose.py'),
         data_prefix=dict(img='images/'),
     ),
 )
@@ -38,7 +38,7 @@ val_dataloader = dict(
         type='higherhrnet.BottomUpCrowdPoseDataset',
         data_root=data_root,
         ann_file='json/crowdpose_test.json',
-        metainfo=dict(from_file='configs/_base_/datasets/crowdpose.py'),
+        metainfo=dict(from_file='higherhrnet::_base_/datasets/crowdpose.py'),
         data_prefix=dict(img='images/'),
         test_mode=True,
         pipeline=test_pipeline,

@@ -38,6 +38,7 @@ def test_shipped_files_give_the_official_values(name):
     assert meta['flip_indices'] == meta['flip_index'] and meta['skeleton_links'] == meta['skeleton']
     assert meta['num_keypoints'] == len(meta['keypoint_names']) == len(meta['keypoint_id2name'])
     assert parse_pose_metainfo(dict(from_file=name)) == meta == parse_pose_metainfo(dict(from_file=f'{name}.py'))
+    assert parse_pose_metainfo(dict(from_file=f'higherhrnet::_base_/datasets/{name}.py')) == meta
     assert set(shipped_metainfo_files()) >= {'coco', 'crowdpose'}
 
 
