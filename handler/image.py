@@ -116,7 +116,7 @@ def _undecodable(fmt, error):
     header that its Python code trips over, whose text would mean nothing to a client."""
     if isinstance(error, OSError) and 'truncated' in str(error):
         return BadRequest(f'the {fmt} image is truncated: its data ends before its last pixels')
-    if isinstance(error, OSError):
+    if isinstance(error, OSError) and str(error).strip():
         return BadRequest(f'the {fmt} image is corrupt: {str(error).splitlines()[0][:SHOWN_REASON]}')
     logger.info('undecodable %s image: %s', fmt, one_line(error))
     return BadRequest(f'the {fmt} image is corrupt: its header holds values its decoder cannot use')

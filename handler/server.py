@@ -429,13 +429,15 @@ class Endpoints:
 
 
 @contextlib.contextmanager
-def local_torchserve(model_store, run_dir, model_name='higherhrnet', environment=None, timeout_s=300):
+def local_torchserve(model_store, run_dir, model_name='higherhrnet', environment=None, timeout_s=300,
+                     template=REPO_CONFIG):
     """TorchServe of ``model_store`` (holding ``<model_name>.mar``) on free loopback ports, with its
-    files under ``run_dir``; yields its ``Endpoints`` once the model answers, stops it on exit."""
+    files under ``run_dir`` and the settings of ``template`` (default the repository's
+    config.properties); yields its ``Endpoints`` once the model answers, stops it on exit."""
     run_dir = Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     ports = free_ports(5)
-    ts_config = write_ts_config(run_dir / 'config.properties', model_store, ports)
+    ts_config = write_ts_config(run_dir / 'config.properties', model_store, ports, template)
     endpoints = Endpoints(*(f'http://127.0.0.1:{port}' for port in ports[:3]), model_name, run_dir,
                           f'127.0.0.1:{ports[3]}')
     try:
