@@ -16,7 +16,6 @@ restarting under ``make serve``. A missing official file with a download address
 """
 import argparse
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from higherhrnet.handler.budget import cpu_batch_overrun
 from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
 from higherhrnet.handler.threads import AUTO, worker_threads
 
@@ -35,6 +35,13 @@ PACKAGES = {'handler': 'higherhrnet/handler', 'model_def': 'higherhrnet/model_de
 NAMESPACE_INIT = REPO_ROOT / 'higherhrnet' / '__init__.py'
 HANDLER_FILE = REPO_ROOT / 'handler' / 'higherhrnet_handler.py'
 MODEL_CONFIG_TEMPLATE = REPO_ROOT / 'handler' / 'model-config.yaml'
+PINS_FILE = REPO_ROOT / 'requirements.txt'
+# What the worker imports besides torch, TorchServe and the standard library. The archive's
+# requirements.txt holds these and what they need at run time, pinned as requirements.txt pins them,
+# for a TorchServe without our .venv (KServe's runtime) that installs them (install_py_dep_per_model).
+WORKER_PACKAGES = ('mmengine', 'numpy', 'opencv-python', 'pillow', 'PyYAML')
+# Provided by the serving environment itself.
+SERVING_PACKAGES = ('torch', 'torchserve')
 UNTRAINED = 'untrained'
 WEIGHTS_HELP = (
     '\n  The official weights are published by the HigherHRNet authors in the model zoo of\n'
@@ -57,17 +64,82 @@ def _devices(workers, device):
 
 
 def _config_in_archive(config, staging):
-    """Path of the config inside the archive: our configs travel with registry/ (and their _base_);
-    any other config is written out flattened (its _base_ files merged in)."""
+    """Path of the config inside the archive: our configs travel with registry/ (and their _base_ and
+    dataset-info files); any other config is written out flattened (its _base_ files merged in), with
+    the dataset-info files it names copied beside it."""
     config = Path(config).resolve()
     if config.is_relative_to(REPO_ROOT) and config.relative_to(REPO_ROOT).parts[0] in PACKAGES:
         parts = config.relative_to(REPO_ROOT).parts
         return '/'.join((PACKAGES[parts[0]],) + parts[1:])
-    from mmengine.config import Config
+    from higherhrnet.model_def.configs import load_config
     target = staging / 'configs' / config.name
     target.parent.mkdir(parents=True)
-    Config.fromfile(str(config)).dump(str(target))
+    cfg = load_config(config)
+    copied = {}
+    for value in cfg.values():
+        _copy_metainfo_files(value, target.parent, copied)
+    cfg.dump(str(target))
     return target.relative_to(staging).as_posix()
+
+
+def _copy_metainfo_files(cfg, folder, copied):
+    """Copy every dataset-info file the config dict names (``metainfo=dict(from_file=...)``) into
+    ``folder/metainfo/`` and point the config at the copy, relative to ``folder`` (the worker reads
+    it relative to the config's folder). ``copied``: source path -> its name in the archive."""
+    from higherhrnet.model_def.keypoint_sets import resolve_metainfo_file
+    from higherhrnet.model_def.keypoint_sets.metainfo import config_metainfo
+
+    for metainfo in config_metainfo(cfg):
+        source = resolve_metainfo_file(metainfo['from_file'])
+        if source not in copied:
+            taken = {path.name for path in copied.values()}
+            copied[source] = Path('metainfo') / (source.name if source.name not in taken
+                                                 else f'{len(copied)}_{source.name}')
+            (folder / 'metainfo').mkdir(exist_ok=True)
+            shutil.copy(source, folder / copied[source])
+        metainfo['from_file'] = copied[source].as_posix()
+
+
+def run_time_dependencies(names, leave_out=SERVING_PACKAGES):
+    """``names`` and every distribution they require, recursively, by the installed metadata (no
+    extras; markers for this Python and platform), as canonical names; ``leave_out`` and what only
+    they require are not followed."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found, pending = set(), [canonicalize_name(name) for name in names]
+    while pending:
+        name = pending.pop()
+        if name in found or name in leave_out:
+            continue
+        found.add(name)
+        for text in metadata.requires(name) or ():
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({'extra': ''}):
+                pending.append(canonicalize_name(requirement.name))
+    return found
+
+
+def worker_requirements(pins_file=PINS_FILE):
+    """The lines of ``pins_file`` (``name==version``) that the worker needs beyond torch and TorchServe:
+    ``WORKER_PACKAGES`` and their run-time dependencies, in the file's order. A dependency the file
+    does not pin raises ``ValueError``: the archive would let pip choose its version."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in Path(pins_file).read_text().splitlines():
+        line = line.split('#')[0].strip()
+        if line:
+            pins[canonicalize_name(Requirement(line).name)] = line
+    needed = run_time_dependencies(WORKER_PACKAGES)
+    unpinned = sorted(needed - set(pins))
+    if unpinned:
+        raise ValueError(f'{pins_file} pins no {", ".join(unpinned)}, which the worker needs: add the installed '
+                         'versions (pip freeze)')
+    return [line for name, line in pins.items() if name in needed]
 
 
 def _untrained_weights(config, path):
@@ -93,18 +165,18 @@ def _unreadable(error):
 def check_weights(config, weights):
     """Load ``weights`` into the network of ``config`` strictly, reading the file weights-only as the
     worker does; raises ``WeightsError`` naming the file and the reason."""
-    from mmengine.config import Config
     from mmengine.registry import MODELS
 
     from higherhrnet.model_def.checkpoint import load_checkpoint_file, load_official_checkpoint
+    from higherhrnet.model_def.configs import load_config
     try:
         checkpoint = load_checkpoint_file(weights)
     except (ValueError, FileNotFoundError) as error:  # our loader's own messages
         raise WeightsError(str(error) if str(weights) in str(error) else f'{weights}: {error}') from None
-    except (pickle.UnpicklingError, EOFError, KeyError, RuntimeError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - the unpickler fails on foreign bytes as it may (IndexError, ...)
         raise WeightsError(f'{weights} is not a PyTorch checkpoint that loads weights-only '
                            f'(torch.load says {_unreadable(error)})') from None
-    model = MODELS.build(Config.fromfile(str(config)).model)
+    model = MODELS.build(load_config(config).model)
     try:
         load_official_checkpoint(model, checkpoint)
     except (ValueError, RuntimeError) as error:  # CheckpointMismatchError names keys and the config that fits
@@ -117,9 +189,10 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
     """Write ``<export_path>/<model_name>.mar``; returns its path. Unset settings keep the template's.
     ``check=False`` archives the weights without loading them into the config's network first;
     ``handler_settings``: more keys of the handler section (e.g. ``{'threads': 1}``)."""
-    config, export_path = Path(config), Path(export_path)
-    if not config.is_file():
-        raise FileNotFoundError(f'config file {config} does not exist')
+    from higherhrnet.model_def.configs import resolve_config
+
+    # a file, a name in registry/configs or higherhrnet::<config>.py; FileNotFoundError lists the known ones
+    config, export_path = resolve_config(config), Path(export_path)
     untrained = str(weights) == UNTRAINED
     if not untrained and not Path(weights).is_file():
         raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
@@ -150,8 +223,15 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         if max_image_pixels is not None:
             settings['handler']['max_image_pixels'] = int(max_image_pixels)
         settings['handler'].update(handler_settings or {})
+        if settings['deviceType'] == 'cpu':
+            overrun = cpu_batch_overrun(settings['batchSize'], settings['handler']['max_request_megapixels'],
+                                        settings['responseTimeout'])
+            if overrun:
+                print(f'make archive: warning: {overrun}', file=sys.stderr, flush=True)
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+        requirements = tmp / 'requirements.txt'
+        requirements.write_text('\n'.join(worker_requirements()) + '\n')
         # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
         subprocess.run([
             sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
@@ -159,6 +239,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
             '--model-name', model_name, '--version', '1.0',
             '--handler', str(HANDLER_FILE), '--serialized-file', str(weights),
             '--extra-files', str(staging), '--config-file', str(model_config),
+            '--requirements-file', str(requirements),
             '--export-path', str(export_path), '--force',
             # the archiver stages files in <TMPDIR>/<model name>: our own temp folder keeps two
             # archive builds of the same name from mixing their files
@@ -168,7 +249,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--config', required=True, help='config file (registry/configs/*.py)')
+    parser.add_argument('--config', required=True,
+                        help='config file, or higherhrnet::<config>.py (a file of registry/configs)')
     parser.add_argument('--weights', required=True,
                         help=f'checkpoint file in any official layout, or "{UNTRAINED}"')
     parser.add_argument('--export-path', default='model_store')
@@ -220,7 +302,12 @@ def main(argv=None):
                              handler_settings=handler_settings)
     except (FileNotFoundError, WeightsError) as error:
         sys.exit(f'make archive: {error}')
-    print(f'wrote {path}')
+    if args.weights == UNTRAINED:
+        from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
+        print(f'wrote {path}: UNTRAINED, a smoke test only: {UNTRAINED_MESSAGE}; every answer says '
+              '"untrained": true')
+    else:
+        print(f'wrote {path}')
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ test (0.72 / 0.98 MP), ``scale_factor [0.5, 1]`` with flip on 640 x 480 (0.98 MP
 without flip (1.80 MP); ``[0.5, 1, 2]`` costs 2.06 MP without flip and 4.13 with it: refused. A GPU
 does the same work many times faster: raise the limit there (README, "Limits").
 """
+import math
 from dataclasses import dataclass
 
 from higherhrnet.model_def.inference.estimator import MAX_ASPECT_RATIO
@@ -26,6 +27,8 @@ from higherhrnet.model_def.inference.geometry import get_multi_scale_size
 from .errors import BadRequest
 
 DEFAULT_MAX_MEGAPIXELS = 2.0
+# Seconds per network megapixel of w32_512 served end to end on 2 CPU cores (measured above).
+CPU_SECONDS_PER_MEGAPIXEL = 3.9
 # A KServe body is refused above this many instances before any of them is decoded; batchSize, so
 # that one body is never more than a batch of single requests.
 DEFAULT_MAX_IMAGES = 8
@@ -101,23 +104,50 @@ def check_cost(images, limits):
                      'use fewer or smaller scales, "flip_test": false or a less elongated image', 413)
 
 
+def cpu_batch_overrun(batch_size, max_megapixels, response_timeout_s):
+    """The warning for CPU settings under which a full batch of the costliest requests would run
+    past ``responseTimeout`` at ``CPU_SECONDS_PER_MEGAPIXEL`` (None when it fits): the requests the
+    batch clock then leaves out get 503 on a machine as fast as the measured one."""
+    seconds = batch_size * max_megapixels * CPU_SECONDS_PER_MEGAPIXEL
+    if seconds < response_timeout_s:
+        return None
+    return (f'batchSize {batch_size} x max_request_megapixels {max_megapixels:g} x '
+            f'{CPU_SECONDS_PER_MEGAPIXEL} s per megapixel (w32_512 on 2 CPU cores) = {seconds:.0f} s, '
+            f'not under responseTimeout {response_timeout_s} s: a full batch of the costliest requests '
+            f'would not finish in time on a CPU; lower batchSize to '
+            f'{math.ceil(response_timeout_s / (max_megapixels * CPU_SECONDS_PER_MEGAPIXEL)) - 1} or '
+            f'max_request_megapixels to '
+            f'{math.floor(100 * response_timeout_s / (batch_size * CPU_SECONDS_PER_MEGAPIXEL)) / 100:g}, '
+            'or raise responseTimeout')
+
+
 class BatchClock:
     """Whether more of a batch fits before TorchServe's ``responseTimeout`` kills the worker.
 
     The request limits bound a batch on a machine as fast as the one they were measured on; a
-    busier one (other processes on the same cores) can be several times slower, and a batch that
-    overruns costs every request of it its answer and the service ~10 s of restart. So the handler
-    also keeps the seconds one network megapixel takes on this worker (measured on its warm-up, then
-    on every prediction) and starts a request only while its estimate fits before the deadline;
-    the requests that do not fit get 503 (retry). The first request of a batch always runs, so
-    every batch makes progress.
+    busier one (other processes on the same cores) can be ten times slower, and a batch that
+    overruns costs every request of it its answer and the service ~10 s of restart. Nothing can
+    stop a network call that is already running, so the batch's work runs in small chunks (a few
+    requests, or one) and the handler decides before each whether it still fits: it keeps the
+    seconds one network megapixel takes on this worker (measured on its warm-up, then after every
+    chunk) and starts a chunk only while its estimate ends before the deadline; the requests that
+    do not fit get 503 (retry), those already computed their answers. The first request of a batch
+    always runs, so every batch makes progress.
     """
 
-    # Of responseTimeout: the rest is for encoding, the frontend, and estimates that were low.
+    # Of responseTimeout: the deadline for starting work; the rest is a reserve for encoding, the
+    # frontend, and a chunk that runs slower than estimated.
     SHARE = 0.8
+    # Of responseTimeout: the most work (estimated) one chunk may hold. A chunk started just before
+    # the deadline that then runs 10 times slower than estimated still ends within the reserve
+    # (0.8 + 10 x 0.02 = 1). A request estimated above it is a chunk of its own (the pipeline's
+    # smallest unit of work): on a CPU, where batching gains little, chunks are single requests;
+    # on a GPU a whole batch usually fits in one.
+    CHUNK_SHARE = 0.02
 
     def __init__(self, response_timeout_s, seconds_per_megapixel):
         self.budget_s = self.SHARE * response_timeout_s
+        self.chunk_s = self.CHUNK_SHARE * response_timeout_s
         self.seconds_per_megapixel = seconds_per_megapixel
         self.deadline = None
 
@@ -127,8 +157,25 @@ class BatchClock:
     def fits(self, megapixels, now):
         return now + megapixels * self.seconds_per_megapixel <= self.deadline
 
+    def next_chunk(self, costs, now, first=False):
+        """How many of the pending requests (``costs``: their network megapixels, in order) to start
+        now as one chunk: as many as stay within ``chunk_s`` and fit before the deadline, at least
+        one when ``first`` (the batch's progress); 0 when not even the next one fits."""
+        count, megapixels = 0, 0.0
+        for cost in costs:
+            more = megapixels + cost
+            if count and more * self.seconds_per_megapixel > self.chunk_s:
+                break
+            if not (first and not count) and not self.fits(more, now):
+                break
+            count, megapixels = count + 1, more
+        return count
+
+    def estimate_s(self, megapixels):
+        return megapixels * self.seconds_per_megapixel
+
     def record(self, megapixels, seconds):
-        """Blend a measured prediction into the estimate (half each: follows a machine that
-        slows down within two predictions, without trusting one outlier)."""
+        """Blend a measured chunk into the estimate (half each: follows a machine that slows down
+        within two chunks, without trusting one outlier)."""
         if megapixels > 0:
             self.seconds_per_megapixel = 0.5 * self.seconds_per_megapixel + 0.5 * seconds / megapixels

@@ -23,10 +23,12 @@ from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXE
 from higherhrnet.handler.errors import Overloaded, one_line
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
-from higherhrnet.handler.request import parse_request
+from higherhrnet.handler import kserve_v2
+from higherhrnet.handler.request import KSERVE_V1, KSERVE_V2, parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.inference.serialize import people_to_json
+from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class HigherHRNetHandler:
             checkpoint=os.path.join(model_dir, settings['weights']),
             device=device)
         self.untrained = bool(settings.get('untrained', False))
+        if self.untrained:
+            logger.warning('this archive was made with WEIGHTS=untrained: %s; every answer says "untrained": '
+                           'true', UNTRAINED_MESSAGE)
         self.image_limits = {
             'max_pixels': int(settings.get('max_image_pixels', DEFAULT_MAX_PIXELS)),
             'min_side': int(settings.get('min_image_side', DEFAULT_MIN_SIDE)),
@@ -99,8 +104,8 @@ class HigherHRNetHandler:
         self.clock.start(started)
         responses = [None] * len(data)
         accepted, costs = {}, {}
-        # Every image of every good request, keyed by its options: each key is one predict call
-        # (or a few, when the batch runs short of time).
+        # Every image of every good request, keyed by its options: each key's requests go through
+        # predict in chunks small enough for the deadline to be checked often (BatchClock).
         groups = defaultdict(list)
         images = {}
         for index, row in enumerate(data):
@@ -168,25 +173,22 @@ class HigherHRNetHandler:
         return request, [to_bgr(image) for image in opened], overrides, cost
 
     def _parts_in_time(self, members, costs, failed, first):
-        """``members`` (one options group) in parts, each started only while its estimated time
-        fits before the batch's deadline; the requests left over get 503 in ``failed``. With
-        ``first``, the group's first request runs whatever the estimate (progress)."""
+        """``members`` (one options group) in chunks of whole requests, each started only while the
+        clock says it fits (``BatchClock.next_chunk``, re-estimated after every chunk); the requests
+        left over get 503 in ``failed``. With ``first``, the group's first request runs whatever
+        the estimate (progress)."""
         requests = list(dict.fromkeys(index for index, _ in members))
         while requests:
-            part, cost, now = [], 0.0, time.perf_counter()
-            for index in requests:
-                if not (first and not part) and not self.clock.fits(cost + costs[index], now):
-                    break
-                part.append(index)
-                cost += costs[index]
-            if not part:
+            count = self.clock.next_chunk([costs[index] for index in requests], time.perf_counter(),
+                                          first)
+            if not count:
                 for index in requests:
                     failed[index] = Overloaded(
-                        f'server busy: this request (~{costs[index] * self.clock.seconds_per_megapixel:.0f}'
-                        ' s of work) would not finish before the response timeout of its batch; retry it')
+                        f'server busy: this request (~{self.clock.estimate_s(costs[index]):.0f} s of '
+                        'work) would not finish before the response timeout of its batch; retry it')
                 return
-            yield [m for m in members if m[0] in part]
-            requests, first = requests[len(part):], False
+            yield [m for m in members if m[0] in requests[:count]]
+            requests, first = requests[count:], False
 
     def _predict(self, images, members, overrides, failed):
         """Results of the images ``members`` ((request, position) pairs) run through the pipeline
@@ -215,7 +217,11 @@ class HigherHRNetHandler:
                 result, dataset_meta=self.estimator.dataset_meta,
                 image_size=(image.shape[1], image.shape[0]),
                 model_name=self.estimator.config_name, untrained=self.untrained))
-        body = json.dumps({'predictions': answers} if request.kserve else answers[0])
+        if request.protocol == KSERVE_V2:
+            body = kserve_v2.response(request.request_id, context.model_name, [json.dumps(a) for a in answers])
+        else:
+            body = {'predictions': answers} if request.protocol == KSERVE_V1 else answers[0]
+        body = json.dumps(body)
         context.set_response_content_type(index, 'application/json')
         return body
 

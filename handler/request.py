@@ -1,9 +1,11 @@
 """One TorchServe request (a dict of its parameters) -> the encoded images and options it carries.
 
-Three forms are accepted:
+Four forms are accepted:
   * the raw image file as the body (``curl -T image.jpg``) or as a form field named ``data``;
   * JSON ``{"image": "<base64>", "flip_test": false, ...}``: one image and its options;
-  * KServe v1 JSON ``{"instances": [{"data": "<base64>", ...options}, ...]}``: one image per instance.
+  * KServe v1 JSON ``{"instances": [{"data": "<base64>", ...options}, ...]}``: one image per instance;
+  * KServe v2 (Open Inference Protocol) JSON ``{"inputs": [{"name": "image", "datatype": "BYTES", ...}]}``:
+    see ``kserve_v2``.
 Base64 may be wrapped in lines (``base64`` without ``-w0``) and may carry a ``data:`` URL prefix.
 """
 import base64
@@ -12,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from . import kserve_v2
 from .errors import BadRequest
 
 # curl --data-binary (and -d) sends this content type unless told otherwise; TorchServe then splits
@@ -24,13 +27,19 @@ DATA_URL_PREFIX = re.compile(r'data:[^,;]*(;[^,;]*)*;base64,', re.IGNORECASE)
 NOT_BASE64 = re.compile(rb'[^A-Za-z0-9+/=]')
 
 
+# The forms of an answer: one image's JSON, KServe v1's {"predictions": [...]}, KServe v2's outputs.
+PLAIN, KSERVE_V1, KSERVE_V2 = 'plain', 'kserve-v1', 'kserve-v2'
+
+
 @dataclass
 class Request:
-    """The encoded images of one request, one options dict per image, and its form."""
+    """The encoded images of one request, one options dict per image, the form to answer in and
+    (KServe v2) the request id to echo."""
 
     images: list
     options: list = field(default_factory=list)
-    kserve: bool = False
+    protocol: str = PLAIN
+    request_id: str = None
 
 
 def _payload(row):
@@ -73,8 +82,12 @@ def _base64(text, where):
 
 def _from_json(document):
     if not isinstance(document, dict):
-        raise BadRequest(f'JSON body must be an object with "image" (base64) or KServe "instances", '
-                         f'got {type(document).__name__ if document is not None else "null"}')
+        raise BadRequest(f'JSON body must be an object with "image" (base64), KServe v1 "instances" or '
+                         f'KServe v2 "inputs", got {type(document).__name__ if document is not None else "null"}')
+    if kserve_v2.is_v2(document):
+        texts, options, request_id = kserve_v2.parse(document)
+        images = [_base64(text, f'inputs[0].data[{i}]') for i, text in enumerate(texts)]
+        return Request(images, [options] * len(images), KSERVE_V2, request_id)
     if 'instances' in document:
         instances = document['instances']
         if set(document) != {'instances'}:
@@ -87,7 +100,7 @@ def _from_json(document):
                 raise BadRequest(f'instances[{i}] must be an object with "data" (base64 image)')
             images.append(_base64(instance['data'], f'instances[{i}].data'))
             options.append({k: v for k, v in instance.items() if k != 'data'})
-        return Request(images, options, kserve=True)
+        return Request(images, options, KSERVE_V1)
     if 'image' not in document:
         raise BadRequest('JSON body needs "image": the base64 encoded image file')
     options = {k: v for k, v in document.items() if k != 'image'}

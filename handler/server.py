@@ -131,13 +131,15 @@ def _listener(host, port):
 
 
 def check_ports_free(properties, ts_config):
-    """Raise ``ServerError`` naming the first address of ``properties`` that something listens on."""
+    """Raise ``ServerError`` naming the first address of ``properties`` that something listens on,
+    and ``ts_config``, the settings file to edit."""
     for name, (host, port) in listen_addresses(properties).items():
         owner = _listener(host, port)
         if owner is not None:
             raise ServerError(f'{host}:{port} ({name} of {ts_config}) is already in use ({owner}): '
                               'stop that server (make stop, if it is ours) or move the ports in '
-                              f'{ts_config}')
+                              f'{ts_config} (the HTTP addresses and grpc_inference_port / '
+                              'grpc_management_port)')
 
 
 def _pid_file(run_dir):
@@ -204,14 +206,16 @@ def launch(ts_config, model_store, run_dir, environment=None):
         raise ServerError(f'torchserve --start failed: {_exit_reason(run_dir)}')
 
 
-def start(ts_config, model_store, run_dir, environment=None):
+def start(ts_config, model_store, run_dir, environment=None, edited_config=None):
     """Start TorchServe in the background (``environment``: extra variables, e.g. OMP_NUM_THREADS
-    for its workers); returns the frontend's pid. Refuses when a port it needs is taken."""
+    for its workers); returns the frontend's pid. Refuses when a port it needs is taken, naming
+    ``edited_config`` (default ``ts_config``): the file a user edits, where ``ts_config`` is a copy
+    generated from it."""
     run_dir = Path(run_dir).resolve()
     if server_process(run_dir) is not None:
         raise ServerError(f'TorchServe is already running from {run_dir} (stop it first)')
     clear_stale_pid_file(run_dir)
-    check_ports_free(read_properties(ts_config), ts_config)
+    check_ports_free(read_properties(ts_config), edited_config or ts_config)
     launch(ts_config, model_store, run_dir, environment)
     process = server_process(run_dir)
     if process is None:
@@ -415,6 +419,8 @@ class Endpoints:
     metrics: str
     model_name: str
     run_dir: Path
+    # host:port of the gRPC inference API (a gRPC target, not a URL)
+    grpc_inference: str = None
 
     def processes(self):
         """The frontend and every process under it (its workers)."""
@@ -430,7 +436,8 @@ def local_torchserve(model_store, run_dir, model_name='higherhrnet', environment
     run_dir.mkdir(parents=True, exist_ok=True)
     ports = free_ports(5)
     ts_config = write_ts_config(run_dir / 'config.properties', model_store, ports)
-    endpoints = Endpoints(*(f'http://127.0.0.1:{port}' for port in ports[:3]), model_name, run_dir)
+    endpoints = Endpoints(*(f'http://127.0.0.1:{port}' for port in ports[:3]), model_name, run_dir,
+                          f'127.0.0.1:{ports[3]}')
     try:
         start(ts_config, model_store, run_dir, environment)
         wait_until_ready(ts_config, model_name, run_dir, timeout_s)
@@ -459,7 +466,7 @@ def serve(ts_config, model_store, model_name, run_dir, timeout_s):
         print(stale)
     print(f'Starting TorchServe with {effective} (logs in {run_dir / "logs"})', flush=True)
     try:
-        start(effective, model_store, run_dir)
+        start(effective, model_store, run_dir, edited_config=ts_config)
         wait_until_ready(effective, model_name, run_dir, timeout_s,
                          report=lambda line: print(line, flush=True))
     except (ServerError, TimeoutError) as error:

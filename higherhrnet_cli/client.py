@@ -6,6 +6,7 @@ import numpy as np
 
 from .media import list_images, output_stems, read_image, write_json_and_png
 from .options import add_drawing_arguments, add_image_io_arguments, draw
+from .wording import counted
 
 
 def add_parser(subparsers):
@@ -79,6 +80,6 @@ def run(args):
             annotated = draw(args, image, keypoints, response['skeleton'], bboxes, scores,
                              untrained=response.get('untrained', False))
             write_json_and_png(out, stem, response, annotated)
-            print(f'{stem}: {len(scores)} people')
+            print(f'{stem}: {counted(len(scores), "person", "people")}')
     print(f'wrote {2 * len(paths)} files to {out}')
     return 0

@@ -8,6 +8,7 @@ import cv2
 
 from .media import frame_count, open_video, read_batches, video_fps
 from .options import add_drawing_arguments, add_model_arguments, draw, load_estimator, positive_int
+from .wording import counted, frame_rate
 
 WINDOW = 'higherhrnet demo (q or Esc quits)'
 # Codecs OpenCV's own writers carry (no system codec needed): Motion-JPEG in .avi, MPEG-4 part 2 in .mp4.
@@ -88,7 +89,9 @@ def run(args):
             fps = batch_fps if frames == 0 else 0.8 * fps + 0.2 * batch_fps
             for frame, result in zip(batch, results):
                 annotated = draw(args, frame, result['keypoints'], skeleton, result['bboxes'], result['scores'],
-                                 notes=[f'{fps:.1f} FPS  {len(result["scores"])} people'])
+                                 notes=[f'{frame_rate(fps)}  '
+                                        f'{counted(len(result["scores"]), "person", "people")}'],
+                                 dataset_meta=estimator.dataset_meta)
                 if output is not None:
                     if writer is None:
                         writer = open_writer(output, video_fps(capture), (frame.shape[1], frame.shape[0]))
@@ -113,5 +116,6 @@ def run(args):
             cv2.destroyAllWindows()
     if frames == 0:
         raise ValueError(f'no frame could be read from {args.source}')
-    print(f'{frames} frames, {fps:.1f} FPS (model throughput)' + (f', wrote {output}' if output else ''))
+    print(f'{counted(frames, "frame")}, {frame_rate(fps)} (model throughput)'
+          + (f', wrote {output}' if output else ''))
     return 0

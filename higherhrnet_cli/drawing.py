@@ -48,7 +48,17 @@ def put_notes(canvas, notes, unit):
         y += line_height
 
 
-def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joint_score=0.1, notes=()):
+def _bgr(rgb_colours, count, what):
+    """The dataset-info file's RGB colours as OpenCV's BGR tuples (None when not given)."""
+    if rgb_colours is None or len(rgb_colours) == 0:
+        return None
+    if len(rgb_colours) != count:
+        raise ValueError(f'{what}: {len(rgb_colours)} colours for {count} entries')
+    return [tuple(int(c) for c in reversed(list(colour))) for colour in rgb_colours]
+
+
+def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joint_score=0.1, notes=(),
+                keypoint_colors=None, link_colors=None):
     """A copy of ``image`` with every person's joints and skeleton limbs, optionally boxes, scores and
     notes.
 
@@ -59,6 +69,10 @@ def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joi
     touching one: the network leaves undetected joints at score 0 with meaningless coordinates.
     Score labels stay inside the picture. notes: lines written on a dark band at the top-left, e.g.
     ``UNTRAINED_NOTE`` for the poses of untrained weights (they must not pass for real results).
+    keypoint_colors, link_colors: RGB per joint and per skeleton limb, as the keypoint set's
+    dataset-info file gives them (``dataset_meta['keypoint_colors']`` / ``['skeleton_link_colors']``);
+    then limbs and joint dots take those colours and each person's colour rings its joints, box and
+    score. Without them everything of a person is drawn in the person's colour.
     """
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
@@ -75,6 +89,8 @@ def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joi
     for limb in skeleton:
         if len(limb) != 2 or not all(0 <= j < num_joints for j in limb):
             raise ValueError(f'skeleton limb {limb} is not a pair of joint indices below {num_joints}')
+    joint_colours = _bgr(keypoint_colors, num_joints, 'keypoint_colors')
+    limb_colours = _bgr(link_colors, len(skeleton), 'link_colors')
 
     canvas = image.copy()
     # Line widths and radii follow the picture size so thumbnails and 4K frames both stay readable.
@@ -83,12 +99,17 @@ def draw_people(image, keypoints, skeleton, *, bboxes=None, scores=None, min_joi
         colour = PERSON_COLOURS[p % len(PERSON_COLOURS)]
         xy = np.round(keypoints[p, :, :2]).astype(np.int64)
         visible = keypoints[p, :, 2] > min_joint_score
-        for i, j in skeleton:
+        for limb, (i, j) in enumerate(skeleton):
             if visible[i] and visible[j]:
-                cv2.line(canvas, tuple(map(int, xy[i])), tuple(map(int, xy[j])), colour, 2 * unit,
-                         cv2.LINE_AA)
+                cv2.line(canvas, tuple(map(int, xy[i])), tuple(map(int, xy[j])),
+                         limb_colours[limb] if limb_colours else colour, 2 * unit, cv2.LINE_AA)
         for k in np.flatnonzero(visible):
-            cv2.circle(canvas, tuple(map(int, xy[k])), 2 * unit + 1, colour, -1, cv2.LINE_AA)
+            centre = tuple(map(int, xy[k]))
+            if joint_colours:
+                cv2.circle(canvas, centre, 2 * unit + 2, colour, -1, cv2.LINE_AA)
+                cv2.circle(canvas, centre, 2 * unit, joint_colours[k], -1, cv2.LINE_AA)
+            else:
+                cv2.circle(canvas, centre, 2 * unit + 1, colour, -1, cv2.LINE_AA)
         if bboxes is not None:
             x1, y1, x2, y2 = (int(round(float(v))) for v in bboxes[p])
             cv2.rectangle(canvas, (x1, y1), (x2, y2), colour, unit)

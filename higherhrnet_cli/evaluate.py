@@ -3,6 +3,7 @@ from pathlib import Path
 
 from .media import read_image
 from .options import add_model_arguments, load_estimator
+from .wording import counted
 
 
 def add_parser(subparsers):
@@ -16,14 +17,24 @@ def add_parser(subparsers):
     parser.add_argument('--annotations', required=True, help='COCO-format keypoint annotation file (.json)')
     parser.add_argument('--images', required=True, help="folder holding the annotation file's images")
     parser.add_argument('--dataset', choices=('coco', 'crowdpose'),
-                        help="which metric: coco (pycocotools) or crowdpose (xtcocotools, the CrowdPose "
-                             "toolkit's metric); default: the config's dataset")
+                        help="which metric: coco (pycocotools; any keypoint set, with the OKS sigmas of the "
+                             "config's dataset-info file) or crowdpose (xtcocotools, the CrowdPose toolkit's "
+                             "metric); default: the one of the config's evaluator")
     parser.add_argument('--results', default='keypoints_results.json',
                         help='results JSON to write (default keypoints_results.json)')
     parser.add_argument('--max-images', type=int, help='only the first N images (a quick check: AP covers '
                                                          'those images, except CrowdPose easy/medium/hard)')
     add_model_arguments(parser)
     parser.set_defaults(run=run)
+
+
+def config_metric(config):
+    """``dataset`` of the config's test (or validation) evaluator: which toolkit scores it."""
+    from higherhrnet.model_def.configs import load_config
+
+    cfg = load_config(config)
+    evaluator = cfg.get('test_evaluator') or cfg.get('val_evaluator') or {}
+    return evaluator.get('dataset', 'coco') if isinstance(evaluator, dict) else 'coco'
 
 
 def run(args):
@@ -33,15 +44,17 @@ def run(args):
     from higherhrnet.model_def.evaluation.keypoint_ap import ap_table
 
     estimator = load_estimator(args)
-    dataset = args.dataset or estimator.dataset_meta['dataset_name']
-    # The metric of `higherhrnet test` and of validation during training: the same rows, the same scoring.
+    dataset = args.dataset or config_metric(args.config)
+    # The metric of `higherhrnet test` and of validation during training: the same rows, the same scoring,
+    # the OKS sigmas of the model's keypoint set (as the Runner hands the metric its dataset's meta).
     metric = CocoKeypointAP(args.annotations, dataset=dataset, results_file=args.results)
+    metric.dataset_meta = estimator.dataset_meta
     ground_truth = metric.ground_truth
     category_id = ground_truth.getCatIds()[0]
     annotated_joints = len(ground_truth.loadCats(category_id)[0].get('keypoints', []))
     if annotated_joints != estimator.num_joints:
         raise ValueError(f'{args.annotations} annotates {annotated_joints} joints but the model predicts '
-                         f'{estimator.num_joints}: use a {dataset} config matching the annotations')
+                         f'{estimator.num_joints}: use a config of the keypoint set of the annotations')
     # The official loader's order: the annotation file's image order.
     image_ids = list(ground_truth.imgs)[:args.max_images]
     for image_id in tqdm(image_ids, unit='image', desc='evaluate'):
@@ -53,7 +66,8 @@ def run(args):
         metric.process(None, [{'img_id': image_id, 'pred_instances': people}])
     stats, summary = metric.score(metric.results)
     people_count = sum(len(result['scores']) for result in metric.results)
-    print(f'wrote {people_count} people of {len(image_ids)} images to {args.results}')
+    print(f'wrote {counted(people_count, "person", "people")} of {counted(len(image_ids), "image")} '
+          f'to {args.results}')
     print(summary, end='')
     print(ap_table(stats, estimator.config_name))
     return 0

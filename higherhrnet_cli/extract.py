@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .media import frame_count, list_images, open_video, read_batches, read_image
 from .options import add_model_arguments, load_estimator, positive_int
+from .wording import counted
 
 COLUMNS = ('frame', 'person', 'joint', 'x', 'y', 'score')
 
@@ -112,5 +113,5 @@ def run(args):
         writer.discard()
         raise
     writer.close()
-    print(f'{frame} frames, {writer.count} rows: wrote {args.output}')
+    print(f'{counted(frame, "frame")}, {counted(writer.count, "row")}: wrote {args.output}')
     return 0

@@ -3,6 +3,7 @@ import argparse
 import sys
 
 from . import client, demo, evaluate, export, extract, predict, test, train
+from .caches import keep_caches_out_of_home
 
 SUBCOMMANDS = (predict, demo, extract, client, export, evaluate, train, test)
 
@@ -21,6 +22,7 @@ def build_parser():
 
 
 def main(argv=None):
+    keep_caches_out_of_home()  # before the parser, which imports mmengine
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -56,12 +56,11 @@ def load_estimator(args):
     """The ``PoseEstimator`` the options describe; without --checkpoint the seeded untrained weights
     (the same people on every run), with a warning on stderr."""
     from higherhrnet.model_def import PoseEstimator
-    from higherhrnet.model_def.untrained import untrained_state_dict
+    from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE, untrained_state_dict
 
     checkpoint = args.checkpoint
     if checkpoint is None:
-        print('warning: no --checkpoint given: the network has untrained weights (drawn from a fixed seed) and '
-              'its poses are meaningless', file=sys.stderr)
+        print(f'warning: no --checkpoint given: {UNTRAINED_MESSAGE}', file=sys.stderr)
         checkpoint = untrained_state_dict(args.config)
     return PoseEstimator.from_config(args.config, checkpoint=checkpoint, device=args.device,
                                      fp16=getattr(args, 'fp16', False), **estimator_options(args))
@@ -80,9 +79,10 @@ def add_drawing_arguments(parser):
     group.add_argument('--no-boxes', dest='boxes', action='store_false', help='draw no person boxes or scores')
 
 
-def draw(args, image, keypoints, skeleton, bboxes, scores, *, untrained=None, notes=()):
+def draw(args, image, keypoints, skeleton, bboxes, scores, *, untrained=None, notes=(), dataset_meta=None):
     """``draw_people`` with the drawing options of the command line. ``untrained`` (default: no
-    --checkpoint given) puts "untrained weights" on the picture, above the other ``notes``."""
+    --checkpoint given) puts "untrained weights" on the picture, above the other ``notes``;
+    ``dataset_meta`` gives the joint and limb colours of the keypoint set."""
     from .drawing import UNTRAINED_NOTE, draw_people
 
     if untrained is None:
@@ -90,4 +90,5 @@ def draw(args, image, keypoints, skeleton, bboxes, scores, *, untrained=None, no
     notes = ((UNTRAINED_NOTE,) if untrained else ()) + tuple(notes)
     return draw_people(image, keypoints, skeleton, bboxes=bboxes if args.boxes else None,
                        scores=scores if args.boxes else None, min_joint_score=args.min_joint_score,
-                       notes=notes)
+                       notes=notes, keypoint_colors=(dataset_meta or {}).get('keypoint_colors'),
+                       link_colors=(dataset_meta or {}).get('skeleton_link_colors'))

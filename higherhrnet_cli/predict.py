@@ -4,6 +4,7 @@ from pathlib import Path
 from .media import list_images, output_stems, read_image, write_json_and_png
 from .options import (add_drawing_arguments, add_image_io_arguments, add_model_arguments, draw, load_estimator,
                       positive_int)
+from .wording import counted
 
 
 def add_parser(subparsers):
@@ -37,8 +38,8 @@ def run(args):
                                       image_size=(image.shape[1], image.shape[0]),
                                       model_name=estimator.config_name, untrained=args.checkpoint is None)
             annotated = draw(args, image, result['keypoints'], estimator.dataset_meta['skeleton'],
-                             result['bboxes'], result['scores'])
+                             result['bboxes'], result['scores'], dataset_meta=estimator.dataset_meta)
             write_json_and_png(out, stem, response, annotated)
-            print(f'{stem}: {len(result["scores"])} people')
+            print(f'{stem}: {counted(len(result["scores"]), "person", "people")}')
     print(f'wrote {2 * len(paths)} files to {out}')
     return 0

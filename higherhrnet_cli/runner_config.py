@@ -21,12 +21,10 @@ def add_runner_arguments(parser):
 
 def runner_config(args):
     """The config file (a path or a name in registry/configs) with the command line's settings applied."""
-    from mmengine.config import Config
-
-    from higherhrnet.model_def.configs import resolve_config
+    from higherhrnet.model_def.configs import load_config, resolve_config
 
     path = resolve_config(args.config)
-    cfg = Config.fromfile(str(path))
+    cfg = load_config(path)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = args.work_dir or str(Path('work_dirs') / path.stem)

@@ -1,6 +1,7 @@
 """``higherhrnet train``: train a config with mmengine's Runner (one process, or one per GPU under torchrun)."""
 import importlib.util
 import logging
+from pathlib import Path
 
 from .runner_config import add_runner_arguments, runner_config, start_process_group_without_cuda
 
@@ -50,13 +51,29 @@ def _set_precision(cfg, amp):
         cfg.optim_wrapper.pop('loss_scale', None)
 
 
+def latest_checkpoint(work_dir):
+    """The work dir's own latest checkpoint. mmengine records it in ``<work_dir>/last_checkpoint`` as
+    an absolute path, so a work dir that was copied or moved names the original's file: the file of
+    that name in this work dir is taken instead."""
+    record = Path(work_dir) / 'last_checkpoint'
+    if not record.is_file():
+        raise FileNotFoundError(f'--resume: no checkpoint to resume from in {work_dir} (it has no '
+                                'last_checkpoint file); give the checkpoint: --resume CHECKPOINT')
+    name = Path(record.read_text().strip()).name
+    checkpoint = Path(work_dir) / name
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f'--resume: {record} names {name}, which is not in {work_dir}; give the '
+                                'checkpoint: --resume CHECKPOINT')
+    return checkpoint
+
+
 def run(args):
     from mmengine.runner import Runner
 
     cfg = runner_config(args)
     _set_precision(cfg, args.amp)
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None  # the Runner finds the work dir's latest checkpoint
+        cfg.resume, cfg.load_from = True, str(latest_checkpoint(cfg.work_dir))
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:

@@ -12,6 +12,7 @@ alone.
 """
 import hashlib
 import math
+import warnings
 
 import torch
 
@@ -22,6 +23,12 @@ SEED = 0
 # (width 8) to 0.5 (width 32), above the detection threshold of 0.1: people to group, as a smoke
 # test needs.
 GAIN = 0.65
+# What every tool says when it runs on these weights (the command line, the Python API, the handler).
+UNTRAINED_MESSAGE = 'the network has untrained weights (drawn from a fixed seed) and its poses are meaningless'
+
+
+class UntrainedWeightsWarning(UserWarning):
+    """A model runs on the seeded untrained weights because no checkpoint was given (filterable)."""
 
 
 def _generator(seed, key):
@@ -58,14 +65,23 @@ def seeded_state_dict(keys, seed=SEED):
 def untrained_state_dict(config, seed=SEED):
     """Untrained weights of a config's network (a config file or a name in ``registry/configs``), in the
     official key layout (what the official checkpoints hold, loadable by every loader of the project)."""
-    from mmengine.config import Config
     from mmengine.registry import MODELS
 
     from .checkpoint import to_official_state_dict
-    from .configs import resolve_config
+    from .configs import load_config
 
     # Built on the meta device: only the keys and shapes are needed, and no initialisation runs
     # (it would cost seconds and draw from the caller's global RNG).
     with torch.device('meta'):
-        model = MODELS.build(Config.fromfile(str(resolve_config(config))).model)
+        model = MODELS.build(load_config(config).model)
     return seeded_state_dict(to_official_state_dict(model), seed)
+
+
+def load_untrained_weights(model, seed=SEED):
+    """Load the seeded untrained weights into a built ``model`` and warn (``UntrainedWeightsWarning``):
+    what the Python API does when it is given no checkpoint, instead of PyTorch's silent default."""
+    from .checkpoint import load_official_checkpoint, to_official_state_dict
+
+    # stacklevel 3: the warning names the user's line that called from_config / SimpleHigherHRNet(...)
+    warnings.warn(f'no checkpoint given: {UNTRAINED_MESSAGE}', UntrainedWeightsWarning, stacklevel=3)
+    load_official_checkpoint(model, seeded_state_dict(to_official_state_dict(model), seed))

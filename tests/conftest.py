@@ -19,13 +19,32 @@ SHARED_REFERENCE = SHARED / 'reference'
 CONFIG_DIR = REPO_ROOT / 'registry' / 'configs'
 
 
+# How the skip of a test without its reference file starts (counted at the end of a run).
+REFERENCE_SKIP = 'reference file '
+
+
 def reference_path(name):
     """Path of a file in ../shared/reference, or skip the test when the folder is absent."""
     path = SHARED_REFERENCE / name
     if not path.exists():
-        pytest.skip(f'reference file {path} is absent (../shared/ exists only beside the '
+        pytest.skip(f'{REFERENCE_SKIP}{path} is absent (../shared/ exists only beside the '
                     'project checkout in CI and for developers; a user clone skips these tests)')
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end of every run saying how many tests skipped for want of ../shared: the
+    figure README points to, measured by each run rather than written down once."""
+    stats = terminalreporter.stats
+    ran = sum(len(stats.get(outcome, [])) for outcome in ('passed', 'failed', 'error', 'skipped',
+                                                         'xfailed', 'xpassed'))
+    reference = [report for report in stats.get('skipped', [])
+                 if isinstance(report.longrepr, tuple) and REFERENCE_SKIP in str(report.longrepr[2])]
+    if reference:
+        terminalreporter.write_line(f'{len(reference)} of {ran} tests skipped: the reference folder '
+                                    f'{SHARED_REFERENCE} is absent')
+    else:
+        terminalreporter.write_line(f'no test skipped for want of the reference folder ({ran} tests)')
 
 
 def load_detweights():

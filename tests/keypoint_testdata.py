@@ -1,5 +1,9 @@
 """Small COCO-format keypoint datasets for the tests: template people, annotation files, and images with
-the people drawn in them (for training and evaluation runs that need no downloaded data)."""
+the people drawn in them (for training and evaluation runs that need no downloaded data).
+
+Three keypoint sets: COCO's 17 joints, CrowdPose's 14, and ``widget``, a 7-joint figure of our own
+described by a dataset-info file in mmpose's format (``write_widget_info``), for the tests of keypoint
+sets other than the shipped ones."""
 import json
 from pathlib import Path
 
@@ -15,11 +19,48 @@ _CROWDPOSE_TEMPLATE = np.concatenate([_COCO_TEMPLATE[5:], [[32, 0], [32, 11]]])
 # Limbs drawn between COCO joints (0-based): arms, legs, torso, head to shoulders.
 _COCO_LIMBS = [(5, 7), (7, 9), (6, 8), (8, 10), (11, 13), (13, 15), (12, 14), (14, 16), (5, 6), (11, 12),
                (5, 11), (6, 12), (0, 5), (0, 6)]
+# The widget: a top, two arms with hands, two feet (left and right swap under a flip).
+WIDGET_JOINTS = ('top', 'left_arm', 'right_arm', 'left_hand', 'right_hand', 'left_foot', 'right_foot')
+WIDGET_LINKS = (('top', 'left_arm'), ('top', 'right_arm'), ('left_arm', 'left_hand'), ('right_arm', 'right_hand'),
+                ('top', 'left_foot'), ('top', 'right_foot'))
+_WIDGET_TEMPLATE = np.array([[32, 6], [14, 24], [50, 24], [6, 40], [58, 40], [22, 62], [42, 62]], dtype=np.float64)
+TEMPLATES = {'coco': _COCO_TEMPLATE, 'crowdpose': _CROWDPOSE_TEMPLATE, 'widget': _WIDGET_TEMPLATE}
+LIMBS = {'coco': _COCO_LIMBS,
+         'crowdpose': [(a - 5, b - 5) for a, b in _COCO_LIMBS if min(a, b) >= 5],
+         'widget': [(WIDGET_JOINTS.index(a), WIDGET_JOINTS.index(b)) for a, b in WIDGET_LINKS]}
+
+
+def write_dataset_info(path, dataset_name, joints, links, *, sigmas=None, joint_weights='[1.] * {k}', extra=''):
+    """A dataset-info file written the way mmpose writes its own (integer keys, ``type`` and ``swap`` on
+    every joint, ``joint_weights`` as an expression, ``sigmas=[]`` allowed, other top-level entries
+    beside ``dataset_info``). joints: (name, swap) pairs; links: (name, name) pairs."""
+    lines = ['dataset_info = dict(', f'    dataset_name={dataset_name!r},',
+             "    paper_info=dict(author='the tests', title='a keypoint set', container='', year='2026', homepage=''),",
+             '    keypoint_info={']
+    for k, (name, swap) in enumerate(joints):
+        lines.append(f"        {k}:\n        dict(name={name!r}, id={k}, color=[{40 * k % 256}, 128, 255], type='', swap={swap!r}),")
+    lines.append('    },')
+    lines.append('    skeleton_info={')
+    for i, (a, b) in enumerate(links):
+        lines.append(f'        {i}: dict(link=({a!r}, {b!r}), id={i}, color=[255, {30 * i % 256}, 0]),')
+    lines.append('    },')
+    lines.append(f'    joint_weights={joint_weights.format(k=len(joints))},')
+    lines.append(f'    sigmas={[] if sigmas is None else list(sigmas)!r})')
+    Path(path).write_text('\n'.join(lines) + '\n' + extra)
+    return Path(path)
+
+
+def write_widget_info(path, sigmas=(0.05,) * len(WIDGET_JOINTS)):
+    """The widget's dataset-info file."""
+    swaps = {name: name.replace('left', 'RIGHT').replace('right', 'left').replace('RIGHT', 'right')
+             for name in WIDGET_JOINTS}
+    joints = [(name, swaps[name] if swaps[name] != name else '') for name in WIDGET_JOINTS]
+    return write_dataset_info(path, 'widget', joints, WIDGET_LINKS, sigmas=sigmas)
 
 
 def people_keypoints(dataset, boxes):
     """Ground-truth joints [P, K, 3] (x, y, visibility 2) of template people scaled into (x, y, size) boxes."""
-    template = _COCO_TEMPLATE if dataset == 'coco' else _CROWDPOSE_TEMPLATE
+    template = TEMPLATES[dataset]
     people = [np.concatenate([template * size / 64 + [x, y], np.full((len(template), 1), 2.0)], axis=1)
               for x, y, size in boxes]
     return np.array(people)
@@ -42,7 +83,7 @@ def write_annotations(path, dataset, images, crowd_regions=None):
 
     CrowdPose files carry what its toolkit reads: ``crowdIndex`` per image, no ``area``.
     """
-    num_joints = 17 if dataset == 'coco' else 14
+    num_joints = len(TEMPLATES[dataset])
     file = {'images': [], 'annotations': [],
             'categories': [{'id': 1, 'name': 'person', 'supercategory': 'person',
                             'keypoints': [f'joint{k}' for k in range(num_joints)], 'skeleton': []}]}
@@ -60,7 +101,7 @@ def write_annotations(path, dataset, images, crowd_regions=None):
                           'bbox': [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
                           'segmentation': [[float(x0), float(y0), float(x1), float(y0), float(x1), float(y1),
                                             float(x0), float(y1)]]}
-            if dataset == 'coco':
+            if dataset != 'crowdpose':
                 annotation['area'] = float((x1 - x0) * (y1 - y0))
             file['annotations'].append(annotation)
         if crowd_regions and image_id in crowd_regions:
@@ -77,7 +118,7 @@ def write_annotations(path, dataset, images, crowd_regions=None):
 
 def draw_people(image, keypoints, dataset):
     """Draw each person's limbs and joints (in place) so that a network has something to learn."""
-    limbs = _COCO_LIMBS if dataset == 'coco' else [(a - 5, b - 5) for a, b in _COCO_LIMBS if min(a, b) >= 5]
+    limbs = LIMBS[dataset]
     for person in keypoints:
         points = [tuple(int(round(v)) for v in joint[:2]) for joint in person]
         for a, b in limbs:

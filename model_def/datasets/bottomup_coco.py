@@ -16,7 +16,7 @@ class BottomUpCocoDataset(BottomUpKeypointDataset):
     ``data_prefix=dict(img='images/train2017/')`` under ``data_root``.
     """
 
-    DATASET_NAME = 'coco'
+    METAINFO = dict(from_file='configs/_base_/datasets/coco.py')
     COCO_API = COCO
 
     def ignore_regions(self, annotations):

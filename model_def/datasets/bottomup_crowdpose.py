@@ -15,7 +15,7 @@ class BottomUpCrowdPoseDataset(BottomUpKeypointDataset):
     Official layout: ``ann_file='json/crowdpose_trainval.json'``, ``data_prefix=dict(img='images/')``.
     """
 
-    DATASET_NAME = 'crowdpose'
+    METAINFO = dict(from_file='configs/_base_/datasets/crowdpose.py')
     COCO_API = COCO
 
     def ignore_regions(self, annotations):

@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import io
+import json
 import logging
 
 import numpy as np
@@ -11,8 +12,8 @@ from mmengine.logging import print_log
 
 from higherhrnet.registry import TRANSFORMS
 
+from ..keypoint_sets import parse_pose_metainfo
 from .ignore_mask import decode_loss_mask
-from .metainfo import load_dataset_meta
 from .transforms.errors import UnusableSampleError
 
 
@@ -24,7 +25,7 @@ def build_transform(transform):
     return TRANSFORMS.build({'_scope_': 'higherhrnet', **transform})
 
 
-def people_rows(annotations, num_joints):
+def people_rows(annotations, num_joints, source='the annotation file'):
     """float64 [P, K, 3] (x, y, v) and the annotation ids of the rows, in annotation order.
 
     Every annotation becomes a row except crowd regions without keypoints. A non-crowd person
@@ -36,8 +37,9 @@ def people_rows(annotations, num_joints):
     people = np.zeros((len(kept), num_joints, 3))
     for row, ann in enumerate(kept):
         if len(ann['keypoints']) != 3 * num_joints:
-            raise ValueError(f"annotation {ann['id']} has {len(ann['keypoints'])} keypoint values, "
-                             f'not 3 x {num_joints}: is it the right dataset class?')
+            raise ValueError(f"{source}: annotation {ann['id']} has {len(ann['keypoints'])} 'keypoints' values, "
+                             f'not 3 x {num_joints}: the dataset meta describes {num_joints} keypoints '
+                             '(set the dataset\'s metainfo=dict(from_file=...) to the file of this set)')
         people[row] = np.array(ann['keypoints']).reshape([-1, 3])
     return people, [ann['id'] for ann in kept]
 
@@ -45,8 +47,9 @@ def people_rows(annotations, num_joints):
 class BottomUpKeypointDataset(BaseDataset):
     """Base of the bottom-up keypoint datasets: one item per image of a COCO-format keypoint file.
 
-    Subclasses set ``DATASET_NAME`` (the dataset meta comes from
-    ``registry/configs/_base_/<DATASET_NAME>.py``), ``COCO_API`` (the annotation API class) and
+    The keypoint set comes from ``metainfo=dict(from_file=PATH)`` (mmengine's ``BaseDataset``
+    argument; a dataset-info file in mmpose's format, see ``model_def.keypoint_sets``), by default the
+    class's ``METAINFO``. Subclasses set ``METAINFO``, ``COCO_API`` (the annotation API class) and
     ``ignore_regions`` (which annotations are left out of the heatmap loss).
 
     Training items (``test_mode=False``): images without any annotation are dropped (crowd-only
@@ -71,14 +74,12 @@ class BottomUpKeypointDataset(BaseDataset):
     1-10 included, is the official one.
     """
 
-    DATASET_NAME = None
+    METAINFO = dict()
     COCO_API = None
 
     @classmethod
     def _load_metainfo(cls, metainfo=None):
-        meta = copy.deepcopy(load_dataset_meta(cls.DATASET_NAME))
-        meta.update(super()._load_metainfo(metainfo))
-        return meta
+        return parse_pose_metainfo(copy.deepcopy(cls.METAINFO) if metainfo is None else metainfo)
 
     def __init__(self, *args, data_prefix=dict(img=''), pipeline=(), **kwargs):
         super().__init__(*args, data_prefix=data_prefix, pipeline=[build_transform(t) for t in pipeline], **kwargs)
@@ -89,8 +90,11 @@ class BottomUpKeypointDataset(BaseDataset):
 
     def load_data_list(self):
         # The COCO APIs print progress lines on stdout; the dataset has nothing to say there.
-        with contextlib.redirect_stdout(io.StringIO()):
-            coco = self.COCO_API(self.ann_file)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                coco = self.COCO_API(self.ann_file)
+        except json.JSONDecodeError as error:  # says where in the file, not which file
+            raise ValueError(f'annotation file {self.ann_file} is not valid JSON: {error}') from None
         num_joints = len(self._metainfo['keypoint_names'])
         image_folder = self.data_prefix.get('img', '')
         data_list = []
@@ -100,16 +104,26 @@ class BottomUpKeypointDataset(BaseDataset):
             if not self.test_mode:
                 annotations = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
                 item['num_annotations'] = len(annotations)
-                item['people'], item['person_ann_ids'] = people_rows(annotations, num_joints)
+                item['people'], item['person_ann_ids'] = people_rows(annotations, num_joints, self.ann_file)
                 item['ignore_regions'] = self.ignore_regions(annotations)
             data_list.append(item)
         return data_list
 
     def filter_data(self):
-        """Training drops the images without any annotation (crowd and keypoint-less ones count)."""
+        """Training drops the images without any annotation (crowd and keypoint-less ones count).
+        Annotations without any image left to train on are an error naming the file; without any
+        visible joint, a warning (the heatmaps learn background only, push/pull nothing)."""
         if self.test_mode:
             return self.data_list
-        return [item for item in self.data_list if item['num_annotations'] > 0]
+        kept = [item for item in self.data_list if item['num_annotations'] > 0]
+        if not kept:
+            raise ValueError(f'annotation file {self.ann_file}: none of its {len(self.data_list)} images '
+                             'has an annotation (a person or a crowd region): nothing to train on')
+        if not any((item['people'][..., 2] > 0).any() for item in kept):
+            print_log(f'annotation file {self.ann_file}: no person has a visible keypoint, so the '
+                      'heatmap loss learns background only and the push/pull (associative embedding) '
+                      'loss cannot learn', logger='current', level=logging.WARNING)
+        return kept
 
     def get_data_info(self, idx):
         info = super().get_data_info(idx)

@@ -18,10 +18,12 @@ import torch
 from .assignment import classic_munkres
 from .peak_search import nms_top_k, refine_argmax, tile_max
 
-__all__ = ['group_keypoints', 'grouping_config', 'COCO_JOINT_ORDER', 'CROWDPOSE_JOINT_ORDER']
+__all__ = ['group_keypoints', 'grouping_config', 'default_joint_order', 'COCO_JOINT_ORDER',
+           'CROWDPOSE_JOINT_ORDER']
 
-# The order in which joints are matched to groups: head first, then shoulders and **hips** (the
-# torso fixes the person), then elbows, wrists, knees, ankles. CrowdPose uses the first 14 entries.
+# The official parser's order of matching joints to groups, written for COCO: head first, then
+# shoulders and **hips** (the torso fixes the person), then elbows, wrists, knees, ankles. With K
+# joints it takes the first K entries, so CrowdPose (14) gets the first 14.
 COCO_JOINT_ORDER = (0, 1, 2, 3, 4, 5, 6, 11, 12, 7, 8, 9, 10, 13, 14, 15, 16)
 CROWDPOSE_JOINT_ORDER = COCO_JOINT_ORDER[:14]
 
@@ -99,6 +101,16 @@ def _as_tensor(maps, name):
     return maps.detach().to(torch.float32)
 
 
+def default_joint_order(num_joints):
+    """The joint order of a keypoint set that names none: the official parser's (its first K entries)
+    where those are an order of the K joints, as for COCO and CrowdPose; otherwise the keypoint file's
+    own order (joint 0 first: the joints of the first visited type open the groups)."""
+    official = list(COCO_JOINT_ORDER[:num_joints])
+    if sorted(official) == list(range(num_joints)):
+        return official
+    return list(range(num_joints))
+
+
 def grouping_config(test_cfg, num_joints):
     """The grouping options of ``test_cfg`` with the official defaults filled in, checked."""
     unknown = set(test_cfg) - set(_DEFAULTS) - _PIPELINE_KEYS
@@ -107,13 +119,7 @@ def grouping_config(test_cfg, num_joints):
                         f'known: {sorted(_DEFAULTS)}')
     cfg = {key: test_cfg.get(key, default) for key, default in _DEFAULTS.items()}
     if cfg['joint_order'] is None:
-        if num_joints == len(COCO_JOINT_ORDER):
-            cfg['joint_order'] = COCO_JOINT_ORDER
-        elif num_joints == len(CROWDPOSE_JOINT_ORDER):
-            cfg['joint_order'] = CROWDPOSE_JOINT_ORDER
-        else:
-            raise ValueError(f'no default joint_order for {num_joints} joints (COCO has 17, '
-                             'CrowdPose 14); pass joint_order')
+        cfg['joint_order'] = default_joint_order(num_joints)
     cfg['joint_order'] = tuple(int(j) for j in cfg['joint_order'])
     if sorted(cfg['joint_order']) != list(range(num_joints)):
         raise ValueError(f'joint_order must be a permutation of 0..{num_joints - 1}, '

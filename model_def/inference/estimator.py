@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.registry import MODELS
 
 from ..checkpoint import load_official_checkpoint
-from ..configs import resolve_config
+from ..configs import load_config, resolve_config
 from ..grouping import group_keypoints
+from ..untrained import load_untrained_weights
 from .test_time_augmentation import aggregate_scales, scale_maps
 from .geometry import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
 
@@ -137,10 +137,13 @@ class PoseEstimator:
 
     @classmethod
     def from_config(cls, config, checkpoint=None, device='cpu', **options):
-        """Build the model of a config (path, or name in registry/configs) and load an official checkpoint."""
+        """Build the model of a config (path, or name in registry/configs) and load an official checkpoint
+        (a file or a loaded dict); without one, the seeded untrained weights and an ``UntrainedWeightsWarning``."""
         path = resolve_config(config)
-        model = MODELS.build(Config.fromfile(str(path)).model)
-        if checkpoint is not None:
+        model = MODELS.build(load_config(path).model)
+        if checkpoint is None:
+            load_untrained_weights(model)
+        else:
             load_official_checkpoint(model, checkpoint)
         estimator = cls(model, device=device, **options)
         estimator.config_name = path.stem

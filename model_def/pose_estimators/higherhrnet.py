@@ -11,6 +11,7 @@ from higherhrnet.registry import MODELS
 
 from ..checkpoint import CheckpointMismatchError, mismatch_report, to_model_state_dict, translate_on_load
 from ..data_preprocessor import TARGET_FIELDS
+from ..keypoint_sets.metainfo import model_dataset_meta
 
 # The lowest HRNet branch is at 1/32 of the input and is upsampled back by exact powers of two.
 INPUT_MULTIPLE = 32
@@ -70,22 +71,26 @@ class HigherHRNet(BaseModel):
             ``dict(type='HigherHRNetHead', in_channels=32, num_joints=17)``.
         loss: config (or module) of the training loss; default the official ``HigherHRNetLoss``.
         test_cfg: test-time settings read by the pipeline (official names in lower case).
-        dataset_meta: keypoint names, flip_index, skeleton, joint_order of the dataset.
+        dataset_meta: the keypoint set as a plain dict (keypoint names, flip_index, skeleton, optional
+            joint_order; or mmpose's keys); completed with both spellings (``keypoint_sets``).
+        metainfo: the keypoint set as mmpose's pose estimators take it, ``dict(from_file=PATH)``: a
+            dataset-info file (a path, or one shipped such as ``'configs/_base_/datasets/coco.py'``).
+            Give this or ``dataset_meta``; its keypoint count must equal the head's ``num_joints``.
         data_preprocessor: mmengine data preprocessor config; the default passes tensors through.
         init_cfg: mmengine weight initialisation config, applied by ``init_weights()``; default
             the official initialisation (``OFFICIAL_INIT_CFG``). Pretrained backbone weights go
             in the backbone's own ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
     """
 
-    def __init__(self, backbone, head, loss=None, test_cfg=None, dataset_meta=None, data_preprocessor=None,
-                 init_cfg=None):
+    def __init__(self, backbone, head, loss=None, test_cfg=None, dataset_meta=None, metainfo=None,
+                 data_preprocessor=None, init_cfg=None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=OFFICIAL_INIT_CFG if init_cfg is None else init_cfg)
         self.backbone = build_part(backbone)
         self.head = build_part(head)
         self.loss_module = build_part(OFFICIAL_LOSS if loss is None else loss)
         self.test_cfg = dict(test_cfg or {})
-        self.dataset_meta = dict(dataset_meta or {})
+        self.dataset_meta = model_dataset_meta(metainfo, dataset_meta, self.head.num_joints)
         self.report_mismatch_on_load = True
         self.register_load_state_dict_pre_hook(translate_on_load)
 
@@ -119,6 +124,11 @@ class HigherHRNet(BaseModel):
                              f'({len(inputs)}), got {None if data_samples is None else len(data_samples)}')
         outputs = self._network(inputs)
         targets = batch_targets(data_samples, len(outputs), outputs[0].device)
+        target_joints = targets[0][0].shape[1]
+        if target_joints != self.num_joints:
+            raise ValueError(f"mode='loss': the training targets have {target_joints} joints, the model "
+                             f'{self.num_joints}: the dataset and the model describe different keypoint sets '
+                             '(set the same metainfo on both)')
         return self.loss_module(outputs, *targets)
 
     def predict(self, inputs, data_samples=None):

@@ -17,6 +17,9 @@ The people come from ``PoseEstimator``, i.e. the official grouping. Where it dif
   including never-found ones that sit at an arbitrary place);
 * an image with no people gives a ``(0, nof_joints, 3)`` float32 array and ``(0, 4)`` boxes, the
   documented shapes (simple-HigherHRNet gave a shape-``(0,)`` float64 array and an empty list).
+* ``nof_joints`` may be any count, for a model trained on a keypoint set of your own: the keypoint set
+  (names, flip pairs, skeleton, the grouping's joint order) comes from the training checkpoint
+  (``higherhrnet train`` checkpoints carry their dataset's meta), else it is generic (``joint_0``, ...).
 """
 from pathlib import Path
 
@@ -26,9 +29,12 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
-from ..checkpoint import load_official_checkpoint
-from ..configs import CONFIG_DIR, DATASET_BY_JOINTS, official_configs
+from ..checkpoint import load_checkpoint_file, load_official_checkpoint
+from ..configs import official_configs
+from ..keypoint_sets import complete_dataset_meta
+from ..keypoint_sets.metainfo import model_dataset_meta
 from ..inference.estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
+from ..untrained import load_untrained_weights
 from .heatmap_parser import HeatmapParser
 from ..inference.tensorrt_network import TensorRTNetwork
 from ..inference.geometry import check_interpolation
@@ -36,13 +42,18 @@ from ..inference.geometry import check_interpolation
 ENGINE_SUFFIXES = ('.engine', '.trt', '.plan')
 
 
-def config_for(c, nof_joints, resolution):
+def config_for(c, nof_joints, resolution, dataset_meta=None):
     """The config for width ``c``, ``nof_joints`` joints and input size ``resolution``: the official
     one made for that width and resolution, else one of that width, else (any other width, as
-    simple-HigherHRNet's network accepts) the W32 one of the dataset, its width set to ``c``."""
-    if nof_joints not in DATASET_BY_JOINTS:
-        raise ValueError(f'nof_joints must be 17 (COCO) or 14 (CrowdPose), got {nof_joints} '
-                         '(simple-HigherHRNet names 15 for MPII, which has no HigherHRNet model)')
+    simple-HigherHRNet's network accepts) the W32 one of the joint count, its width set to ``c``.
+
+    A joint count without an official config (neither COCO's 17 nor CrowdPose's 14) takes the COCO
+    W32 config with that many joints; its keypoint set is ``dataset_meta`` (a completed dataset meta)
+    or, without one, generic (``joint_0`` ..., no left/right pairs, no skeleton). ``dataset_meta``
+    also replaces the keypoint set of an official config."""
+    if isinstance(nof_joints, bool) or not isinstance(nof_joints, int) or nof_joints < 1:
+        raise ValueError(f'nof_joints must be a positive int (17 for COCO, 14 for CrowdPose, or the count of '
+                         f'your keypoint set), got {nof_joints!r}')
     if isinstance(c, bool) or not isinstance(c, int) or c < 1:
         raise ValueError(f'c (the HRNet width) must be a positive int, got {c!r}')
     # Any size works: the short side is rounded up to a multiple of 64 by the resize, as in
@@ -52,12 +63,31 @@ def config_for(c, nof_joints, resolution):
                          f'got {resolution!r}')
     candidates = official_configs(c, nof_joints)
     exact = [path for path in candidates if path.stem.endswith(f'_{resolution}')]
-    fallback = CONFIG_DIR / f'higherhrnet_w32_{DATASET_BY_JOINTS[nof_joints]}_512.py'
+    fallback = (official_configs(32, nof_joints) or official_configs(32, 17))[0]
     config = Config.fromfile(str((exact or candidates or [fallback])[0]))
     config.model.backbone.width = c
     config.model.head.in_channels = c
     config.model.test_cfg.input_size = resolution
+    if dataset_meta is not None or config.model.head.num_joints != nof_joints:
+        config.model.head.num_joints = nof_joints
+        config.model.metainfo = None
+        config.model.dataset_meta = dataset_meta or generic_dataset_meta(nof_joints)
     return config
+
+
+def generic_dataset_meta(num_joints):
+    """A keypoint set known only by its joint count: ``joint_0`` ..., no left/right pairs, no skeleton."""
+    return complete_dataset_meta(dict(dataset_name=f'{num_joints}_joints',
+                                      keypoint_names=[f'joint_{k}' for k in range(num_joints)]))
+
+
+def checkpoint_dataset_meta(checkpoint, num_joints):
+    """The keypoint set a training checkpoint of ours carries (mmengine stores the training dataset's meta
+    in ``meta['dataset_meta']``) when it has ``num_joints`` joints; None otherwise."""
+    meta = (checkpoint.get('meta') or {}).get('dataset_meta') if isinstance(checkpoint.get('meta'), dict) else None
+    if not meta or len(meta.get('keypoint_names', [])) != num_joints:
+        return None
+    return complete_dataset_meta(meta)
 
 
 def parse_device(device):
@@ -120,7 +150,14 @@ class SimpleHigherHRNet:
         if model_name not in ('HigherHRNet', 'higherhrnet'):
             raise ValueError(f"model_name must be 'HigherHRNet', got {model_name!r}")
         check_interpolation(interpolation)
-        config = config_for(c, nof_joints, resolution)
+        checkpoint = dataset_meta = None
+        if not enable_tensorrt and checkpoint_path is not None:
+            if Path(str(checkpoint_path)).suffix in ENGINE_SUFFIXES:
+                raise ValueError(f'{checkpoint_path} looks like a TensorRT engine: pass enable_tensorrt=True '
+                                 '(or the checkpoint file of the weights)')
+            checkpoint = load_checkpoint_file(checkpoint_path)
+            dataset_meta = checkpoint_dataset_meta(checkpoint, nof_joints)
+        config = config_for(c, nof_joints, resolution, dataset_meta)
         self.c = c
         self.nof_joints = nof_joints
         self.checkpoint_path = checkpoint_path
@@ -134,7 +171,7 @@ class SimpleHigherHRNet:
         self.max_batch_size = max_batch_size
         self.device, devices = parse_device(device)
         self.enable_tensorrt = enable_tensorrt
-        dataset_meta = dict(config.model.dataset_meta)
+        dataset_meta = model_dataset_meta(config.model.get('metainfo'), config.model.get('dataset_meta'), nof_joints)
         self.joint_set = dataset_meta['dataset_name']
 
         if enable_tensorrt:
@@ -146,11 +183,11 @@ class SimpleHigherHRNet:
                 raise ValueError(f'the engine {checkpoint_path} has {network.num_joints} joints, '
                                  f'nof_joints is {nof_joints}')
         else:
-            if Path(str(checkpoint_path)).suffix in ENGINE_SUFFIXES:
-                raise ValueError(f'{checkpoint_path} looks like a TensorRT engine: pass enable_tensorrt=True '
-                                 '(or the checkpoint file of the weights)')
             network = MODELS.build(config.model)
-            load_official_checkpoint(network, checkpoint_path)
+            if checkpoint_path is None:
+                load_untrained_weights(network)
+            else:
+                load_official_checkpoint(network, checkpoint)
         self.estimator = PoseEstimator(
             network, device=devices, flip_test=False, scale_factor=[1], max_num_people=max_nof_people,
             max_batch_size=max_batch_size, filter_redundant_poses=filter_redundant_poses,

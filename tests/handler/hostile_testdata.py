@@ -1,10 +1,11 @@
 """Request bodies an operator found to knock a worker over (issue 9): too costly, JSON that is not an
 object, nesting deeper than Python's parser, corrupt metadata. Built here, byte by byte where needed."""
 import struct
+import zlib
 
 import numpy as np
 from handler_testdata import b64, encode, jpeg, json_body, synthetic_rgb
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 # The request budget of the handler tests' tiny model (input size 128): a 128 x 96 JPEG with flip
 # costs 2 x 192 x 128 = 0.05 megapixels; the costly bodies below cost 0.34 or more.
@@ -65,6 +66,28 @@ def corrupt_tag_tiff():
     return bytes(data)
 
 
+def header_truncated_jpeg():
+    """A JPEG cut at 3000 bytes, inside its header: a camera's (EXIF, ICC profile) can be longer."""
+    return encode(synthetic_rgb(), 'JPEG', icc_profile=bytes(range(256)) * 32)[:3000]
+
+
+def text_chunk_png():
+    """A PNG with a compressed comment that unpacks to twice Pillow's text chunk limit."""
+    metadata = PngImagePlugin.PngInfo()
+    metadata.add_itxt('comment', 'x' * (2 * PngImagePlugin.MAX_TEXT_CHUNK), zip=True)
+    return encode(synthetic_rgb(), 'PNG', pnginfo=metadata)
+
+
+def png_header(width, height):
+    """The signature and IHDR chunk of a ``width x height`` 8-bit grey PNG, then an empty IDAT: over
+    Pillow's own pixel limit at 6000 x 30000, in 53 bytes."""
+    def chunk(kind, payload):
+        return (struct.pack('>I', len(payload)) + kind + payload
+                + struct.pack('>I', zlib.crc32(kind + payload)))
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0))
+            + chunk(b'IDAT', b''))
+
+
 def costly_json_bodies():
     """name -> JSON body over the tiny model's request budget (and the default one of w32_512), and
     words its 413 message has."""
@@ -87,7 +110,10 @@ def hostile_requests():
     for name, body in json_scalar_bodies().items():
         requests[name] = (body, json_type, 400, 'must be an object|nested too deeply')
     requests['corrupt EXIF JPEG'] = (corrupt_exif_jpeg()[0], 'image/jpeg', 200, None)
-    requests['corrupt TIFF tag'] = (corrupt_tag_tiff(), 'image/tiff', 400, 'TypeError')
+    requests['corrupt TIFF tag'] = (corrupt_tag_tiff(), 'image/tiff', 400, 'TIFF image is corrupt')
+    requests['JPEG cut in its header'] = (header_truncated_jpeg(), 'image/jpeg', 400, 'truncated or corrupt')
+    requests['PNG text chunk over the limit'] = (text_chunk_png(), 'image/png', 400, 'text chunk')
+    requests['6000 x 30000 PNG'] = (png_header(6000, 30000), 'image/png', 413, '6000 x 30000 pixels')
     requests['scale_factor 0.001'] = (json_body({'image': b64(jpeg()), 'scale_factor': 0.001}),
                                       json_type, 400, 'too small')
     for name, (body, words) in costly_json_bodies().items():

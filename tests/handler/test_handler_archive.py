@@ -2,6 +2,9 @@
 fetched when missing), untrained archives."""
 import hashlib
 import http.server
+import json
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -13,8 +16,8 @@ from mmengine.config import Config
 from mmengine.registry import MODELS
 from serving import write_tiny_model
 
-from conftest import CONFIG_DIR
-from higherhrnet.handler.archive import build_archive, main
+from conftest import CONFIG_DIR, REPO_ROOT
+from higherhrnet.handler.archive import build_archive, main, run_time_dependencies, worker_requirements
 from higherhrnet.handler.official_weights import DownloadError, download
 from higherhrnet.handler.server import free_ports
 from higherhrnet.model_def.checkpoint import load_official_checkpoint
@@ -54,6 +57,63 @@ def test_archive_holds_handler_packages_config_weights_and_settings(tmp_path, ti
     assert not [name for name in names if name.split('/')[0] in ('handler', 'model_def', 'registry')]
     assert settings['handler']['weights'] == tiny_model[1].name
     assert settings['handler']['untrained'] is False
+    # the Python packages the worker needs, for a TorchServe without our .venv (install_py_dep_per_model)
+    with zipfile.ZipFile(mar) as archive:
+        manifest = json.loads(archive.read('MAR-INF/MANIFEST.json'))
+        requirements = archive.read('requirements.txt').decode().splitlines()
+    assert manifest['model']['requirementsFile'] == 'requirements.txt'
+    assert requirements == worker_requirements()
+
+
+def test_the_archive_requirements_are_the_pins_of_what_the_worker_needs():
+    pins = (REPO_ROOT / 'requirements.txt').read_text().splitlines()
+    requirements = worker_requirements()
+    assert set(requirements) <= set(pins)  # exact pins, requirements.txt the one source
+    names = {line.split('==')[0].lower() for line in requirements}
+    assert {'mmengine', 'numpy', 'opencv-python', 'pillow', 'pyyaml', 'addict', 'yapf', 'termcolor'} <= names
+    assert not names & {'torch', 'torchserve', 'pytest', 'onnx', 'pycocotools'}
+
+
+def test_a_dependency_requirements_txt_does_not_pin_is_refused(tmp_path):
+    pins = tmp_path / 'requirements.txt'
+    pins.write_text(''.join(line + '\n' for line in worker_requirements() if not line.startswith('addict==')))
+    with pytest.raises(ValueError, match='pins no addict, which the worker needs'):
+        worker_requirements(pins)
+
+
+WORKER_IMPORTS = '''
+import json, sys
+from importlib import metadata
+import numpy as np
+from higherhrnet.handler.higherhrnet_handler import HigherHRNetHandler
+from higherhrnet.model_def import PoseEstimator
+from higherhrnet.model_def.untrained import untrained_state_dict
+PoseEstimator.from_config(sys.argv[1], untrained_state_dict(sys.argv[1])).predict(np.zeros((64, 64, 3), np.uint8))
+by_module = metadata.packages_distributions()
+print(json.dumps(sorted({dist for module in list(sys.modules) for dist in by_module.get(module.split('.')[0], [])})))
+'''
+
+
+def test_the_archive_requirements_cover_every_package_the_worker_imports(tmp_path, tiny_model):
+    """The distributions of every module a worker has imported after a prediction are in the archive's
+    requirements, or come with torch and TorchServe."""
+    from packaging.utils import canonicalize_name
+
+    out = subprocess.run([sys.executable, '-c', WORKER_IMPORTS, str(tiny_model[0])], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    imported = {canonicalize_name(name) for name in json.loads(out.splitlines()[-1])}
+    covered = {canonicalize_name(line.split('==')[0]) for line in worker_requirements()}
+    serving = run_time_dependencies(['torch', 'torchserve'], leave_out=())
+    # ours; the venv's own distutils shim (setuptools); torch.hub's optional progress bar (tqdm)
+    assert imported - covered - serving <= {'higherhrnet-serve', 'setuptools', 'tqdm'}
+
+
+def test_a_config_by_package_prefix_travels_with_registry(tmp_path, tiny_model):
+    mar = build_archive('higherhrnet::higherhrnet_w32_coco_640.py', tiny_model[1], tmp_path, check=False)
+    names, settings = archive_files(mar)
+    assert settings['handler']['config'] == 'higherhrnet/registry/configs/higherhrnet_w32_coco_640.py'
+    with pytest.raises(FileNotFoundError, match='known: .*higherhrnet::higherhrnet_w32_coco_512.py'):
+        build_archive('higherhrnet::higherhrnet_w64.py', tiny_model[1], tmp_path, check=False)
 
 
 def test_a_config_outside_the_repository_is_archived_flattened(tmp_path, tiny_model):
@@ -83,9 +143,25 @@ def loopback_file_server(tmp_path):
         server.shutdown()
 
 
+def test_cpu_settings_that_overrun_the_response_timeout_are_warned_with_the_numbers(tmp_path, tiny_model,
+                                                                                 capsys):
+    """README's own example, --batch-size 16 with the default 2 MP on a CPU: 16 x 2 x 3.9 = 125 s."""
+    config = CONFIG_DIR / 'higherhrnet_w32_coco_512.py'
+    build_archive(config, tiny_model[1], tmp_path, batch_size=8, device='cpu', check=False)
+    assert 'warning' not in capsys.readouterr().err
+    build_archive(config, tiny_model[1], tmp_path, batch_size=16, device='cpu', check=False)
+    assert capsys.readouterr().err == (
+        'make archive: warning: batchSize 16 x max_request_megapixels 2 x 3.9 s per megapixel '
+        '(w32_512 on 2 CPU cores) = 125 s, not under responseTimeout 120 s: a full batch of the '
+        'costliest requests would not finish in time on a CPU; lower batchSize to 15 or '
+        'max_request_megapixels to 1.92, or raise responseTimeout\n')
+
+
 NOT_CHECKPOINTS = {
     'text': b'weights = "pose_higher_hrnet_w32_512.pth"\n',
     'empty': b'',
+    # the opcodes of plain prose end torch's weights-only unpickler in IndexError: pop from empty list
+    'prose': b'some text that is longer than ten bytes and more\n',
     'jpeg': b'\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00' + bytes(64),
 }
 
@@ -145,8 +221,10 @@ def test_missing_weights_say_what_to_put_where(tmp_path, capsys):
     assert not (tmp_path / 'store' / 'higherhrnet.mar').exists()
 
 
-def test_untrained_archive_holds_loadable_initialised_weights(tmp_path, tiny_model):
-    mar = build_archive(tiny_model[0], 'untrained', tmp_path / 'store')
+def test_untrained_archive_holds_loadable_initialised_weights(tmp_path, tiny_model, capsys):
+    main(['--config', str(tiny_model[0]), '--weights', 'untrained', '--export-path', str(tmp_path / 'store')])
+    mar = tmp_path / 'store' / 'higherhrnet.mar'
+    assert 'UNTRAINED' in capsys.readouterr().out  # make archive's output says so
     names, settings = archive_files(mar)
     assert settings['handler']['untrained'] is True
     weights = settings['handler']['weights']

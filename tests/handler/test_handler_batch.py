@@ -145,6 +145,23 @@ def test_kserve_v1_request_gets_predictions_in_instance_order(served):
                                       expected_json(reference, second, flip_test=False)]}
 
 
+def test_kserve_v2_request_gets_its_outputs_each_the_answer_of_the_image_alone(served):
+    handler, context, reference = served
+    first, second = jpeg(seed=3), encode(synthetic_rgb(80, 64, seed=4), 'PNG')
+    document = {'id': 'req-1', 'parameters': {'flip_test': False},
+                'inputs': [{'name': 'image', 'shape': [2], 'datatype': 'BYTES', 'data': [b64(first), b64(second)]}]}
+    bad_option = {**document, 'parameters': {'flip': False}}
+    [(status, answer, _), (bad_status, bad_answer, _)] = run(handler, context, [json_body(document),
+                                                                             json_body(bad_option)])
+    assert status == 200 and set(answer) == {'id', 'model_name', 'outputs'}
+    assert (answer['id'], answer['model_name']) == ('req-1', 'higherhrnet')
+    [output] = answer['outputs']
+    assert (output['name'], output['datatype'], output['shape']) == ('people', 'BYTES', [2])
+    assert [json.loads(text) for text in output['data']] == [expected_json(reference, first, flip_test=False),
+                                                            expected_json(reference, second, flip_test=False)]
+    assert bad_status == 400 and 'unknown option' in bad_answer['message']
+
+
 def test_what_the_pipeline_refuses_fails_only_its_own_request(served):
     handler, context, reference = served
     good = jpeg(seed=5)

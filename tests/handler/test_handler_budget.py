@@ -84,3 +84,14 @@ def test_the_batch_clock_starts_work_only_while_its_estimate_fits_before_the_dea
     assert clock.fits(1.0, now=70.0) and not clock.fits(1.0, now=71.0)
     clock.record(megapixels=2.0, seconds=60.0)  # measured 30 s per MP: the estimate moves half-way
     assert clock.seconds_per_megapixel == 20.0
+
+
+def test_the_batch_clock_cuts_the_work_into_chunks_it_can_check_between():
+    clock = BatchClock(response_timeout_s=100, seconds_per_megapixel=1.0)
+    clock.start(now=0.0)  # chunks of at most 2 s of work (0.02 of the timeout), deadline at 80 s
+    assert clock.next_chunk([0.5, 0.5, 0.5, 0.5, 0.5], now=0.0) == 4
+    assert clock.next_chunk([3.0, 0.5], now=0.0) == 1  # a costlier request is a chunk of its own
+    assert clock.next_chunk([3.0], now=78.0) == 0  # no longer ends before the deadline
+    assert clock.next_chunk([3.0, 0.5], now=78.0, first=True) == 1  # the batch's first one runs
+    clock.record(megapixels=1.0, seconds=60.0)  # a stall: the rest of the batch is refused
+    assert clock.next_chunk([0.5], now=70.0) == 0  # 15 s estimated for it

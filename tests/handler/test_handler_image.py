@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from handler_testdata import (MAX_IMAGE_PIXELS, bad_requests, cmyk_jpeg, encode, sixteen_bit_png,
                               synthetic_rgb)
-from hostile_testdata import corrupt_exif_jpeg, corrupt_tag_tiff
+from hostile_testdata import (corrupt_exif_jpeg, corrupt_tag_tiff, header_truncated_jpeg, png_header,
+                             text_chunk_png)
 from PIL import Image
 
 from higherhrnet.handler.errors import BadRequest
@@ -88,10 +89,36 @@ def test_corrupt_exif_is_ignored_and_the_image_used_as_stored():
     np.testing.assert_array_equal(decode_image(data), as_stored)  # 64 x 48, not turned to 48 x 64
 
 
-def test_a_corrupt_tiff_tag_is_a_400_naming_the_error():
-    with pytest.raises(BadRequest, match=r'cannot decode the TIFF image \(TypeError') as error:
+def test_a_corrupt_tiff_tag_is_a_400_without_python_internals():
+    with pytest.raises(BadRequest) as error:
         decode_image(corrupt_tag_tiff())
     assert error.value.error_code == 400
+    assert error.value.message == 'the TIFF image is corrupt: its header holds values its decoder cannot use'
+
+
+def test_a_truncated_image_is_a_400_saying_so():
+    good = encode(RGB, 'JPEG')
+    with pytest.raises(BadRequest, match='^the JPEG image is truncated: its data ends') as error:
+        decode_image(good[:len(good) // 2])
+    assert error.value.error_code == 400
+
+
+def test_an_image_truncated_inside_its_header_is_a_400_not_415():
+    with pytest.raises(BadRequest, match='^the JPEG image is truncated or corrupt: its header') as error:
+        decode_image(header_truncated_jpeg())
+    assert error.value.error_code == 400
+
+
+def test_a_png_over_the_text_chunk_limit_is_a_400_naming_the_metadata():
+    with pytest.raises(BadRequest, match='^the PNG image holds a text chunk .metadata. larger') as error:
+        decode_image(text_chunk_png())
+    assert error.value.error_code == 400
+
+
+def test_an_image_over_pillows_own_pixel_limit_is_a_413_naming_its_size():
+    with pytest.raises(BadRequest, match='^image is 6000 x 30000 pixels, more than the limit of 40000000') as error:
+        open_image(png_header(6000, 30000))
+    assert error.value.error_code == 413
 
 
 def test_sizes_are_checked_from_the_header_before_decoding():

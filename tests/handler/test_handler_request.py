@@ -1,4 +1,5 @@
-"""handler.request and handler.options: the three request forms, options, malformed requests."""
+"""handler.request and handler.options: the request forms, options, malformed requests (KServe v2's own
+rules: test_handler_kserve_v2.py)."""
 import json
 import textwrap
 
@@ -8,14 +9,14 @@ from hostile_testdata import json_scalar_bodies
 
 from higherhrnet.handler.errors import BadRequest
 from higherhrnet.handler.options import parse_options
-from higherhrnet.handler.request import parse_request
+from higherhrnet.handler.request import KSERVE_V1, PLAIN, parse_request
 
 IMAGE = jpeg()
 
 
 def test_raw_body_is_one_image_without_options():
     request = parse_request({'body': bytearray(IMAGE)})
-    assert request.images == [IMAGE] and request.options == [{}] and not request.kserve
+    assert request.images == [IMAGE] and request.options == [{}] and request.protocol == PLAIN
 
 
 def test_form_field_data_is_the_image():
@@ -34,7 +35,7 @@ def test_json_with_base64_image_and_options(parsed_by_torchserve):
 def test_kserve_v1_instances():
     document = {'instances': [{'data': b64(IMAGE)}, {'data': b64(IMAGE[:10]), 'flip_test': False}]}
     request = parse_request({'body': document})
-    assert request.kserve and request.images == [IMAGE, IMAGE[:10]]
+    assert request.protocol == KSERVE_V1 and request.images == [IMAGE, IMAGE[:10]]
     assert request.options == [{}, {'flip_test': False}]
 
 

@@ -63,6 +63,10 @@ def test_serve_exits_nonzero_naming_the_port_another_server_holds(server, tmp_pa
               '--run-dir', str(tmp_path / 'second'), '--timeout-s', '60'])
     message = str(exit_.value.code)
     assert message.startswith('make serve: 127.0.0.1:') and 'already in use' in message
+    # the file to edit, not the copy that make serve generates from it
+    assert message.endswith(f'move the ports in {server.run_dir / "config.properties"} (the HTTP addresses '
+                            'and grpc_inference_port / grpc_management_port)')
+    assert str(tmp_path / 'second') not in message
     assert f'a TorchServe with its pid file in {server.run_dir / "tmp"}' in message
     assert server_pid(tmp_path / 'second') is None
     assert requests.get(f'{server.inference}/ping', timeout=10).status_code == 200

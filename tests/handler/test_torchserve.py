@@ -120,6 +120,71 @@ def test_json_form_upload_and_kserve_requests(server, reference):
     assert as_kserve.result().json() == {'predictions': [expected]}
 
 
+def _v2_document(bodies, **fields):
+    return {'inputs': [{'name': 'image', 'shape': [len(bodies)], 'datatype': 'BYTES',
+                        'data': [b64(body) for body in bodies]}], **fields}
+
+
+def test_kserve_v2_answers_each_image_as_the_raw_image_request(server):
+    """The Open Inference Protocol on TorchServe's own v2 path and on /predictions: each data element
+    is exactly the text a raw-image request of that image gets; options ride in parameters."""
+    first, second = jpeg(seed=61), encode(synthetic_rgb(72, 100, seed=62), 'PNG')
+    raw = [post(server, body).text for body in (first, second)]
+    no_flip = requests.post(f'{server.inference}/predictions/{server.model_name}',
+                            json={'image': b64(first), 'flip_test': False}, timeout=300).text
+    document = _v2_document([first, second], id='req-42')
+    for path in (f'v2/models/{server.model_name}/infer', f'predictions/{server.model_name}'):
+        answer = requests.post(f'{server.inference}/{path}', json=document, timeout=300)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {'id': 'req-42', 'model_name': server.model_name, 'outputs': [
+            {'name': 'people', 'datatype': 'BYTES', 'shape': [2], 'data': raw}]}
+    answer = requests.post(f'{server.inference}/v2/models/{server.model_name}/infer', timeout=300,
+                           json=_v2_document([first], parameters={'flip_test': False}))
+    assert answer.json()['outputs'][0]['data'] == [no_flip] and no_flip != raw[0]
+
+
+@pytest.mark.parametrize('document, message', [
+    (_v2_document([b'x'], id='a') | {'inputs': [{'name': 'image', 'shape': [1], 'datatype': 'FP32', 'data': [1.0]}]},
+     'datatype must be "BYTES"'),
+    ({'inputs': [{'name': 'image', 'shape': [3], 'datatype': 'BYTES', 'data': ['eA==']}]}, 'does not match'),
+    ({'id': 'a', 'parameters': {}}, 'needs "inputs"'),
+    (_v2_document([b'x'], parameters={'flip': True}), 'unknown option'),
+])
+def test_bad_kserve_v2_bodies_get_400_with_one_line(server, document, message):
+    answer = requests.post(f'{server.inference}/v2/models/{server.model_name}/infer', json=document, timeout=300)
+    assert answer.status_code == 400
+    assert answer.json()['code'] == 400 and message in answer.json()['message']
+    assert '\n' not in answer.text.strip()
+
+
+def test_grpc_answers_as_http(server):
+    """TorchServe's gRPC inference API, called by a real gRPC client: the same bytes as over HTTP, for
+    an image, a JSON body with options, a KServe v2 body and a bad request (whose one-line JSON error
+    comes as the answer: TorchServe's gRPC has no status for it)."""
+    from higherhrnet.handler.grpc_client import predict
+
+    image = jpeg(seed=63)
+    bodies = [image, json.dumps({'image': b64(image), 'flip_test': False}).encode(),
+              json.dumps(_v2_document([image], id='g')).encode(), b'not an image']
+    over_http = [requests.post(f'{server.inference}/predictions/{server.model_name}', data=body, timeout=300,
+                               headers={'Content-Type': 'application/octet-stream'}).text for body in bodies]
+    over_grpc = [predict(body, server.grpc_inference, server.model_name).decode() for body in bodies]
+    assert over_grpc == over_http
+    assert json.loads(over_grpc[-1])['code'] == 415
+
+
+def test_the_grpc_client_command(server, tmp_path, capsys):
+    from higherhrnet.handler.grpc_client import main
+
+    image = tmp_path / 'image.jpg'
+    image.write_bytes(jpeg(seed=64))
+    main([str(image), '--address', server.grpc_inference])
+    assert json.loads(capsys.readouterr().out) == json.loads(post(server, image.read_bytes()).text)
+    image.write_bytes(b'not an image')
+    with pytest.raises(SystemExit, match='^415: body is not an image'):
+        main([str(image), '--address', server.grpc_inference])
+
+
 def test_the_worker_is_still_alive_after_bad_inputs(server):
     assert post(server, b'not an image').status_code == 415
     workers = requests.get(f'{server.management}/models/{server.model_name}', timeout=10).json()[0]['workers']

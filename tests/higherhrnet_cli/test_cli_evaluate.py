@@ -6,7 +6,6 @@ import pytest
 
 from cli_testdata import synthetic_image, tiny_coco_model, tiny_crowdpose_model  # noqa: F401 (fixtures)
 from keypoint_testdata import people_keypoints, write_annotations
-from higherhrnet.model_def.evaluation.keypoint_ap import STATS_NAMES
 from higherhrnet.cli.main import main
 
 
@@ -32,7 +31,10 @@ def test_evaluate_writes_results_and_prints_the_official_table(tmp_path, dataset
     assert {row['image_id'] for row in rows} <= {3, 5}
     assert all(len(row['keypoints']) == 3 * (17 if dataset == 'coco' else 14) for row in rows)
     printed = capsys.readouterr().out
-    header = '| Arch ' + ' '.join(f'| {name}' for name in STATS_NAMES[dataset]) + ' |'
+    # the official headings (its 'Ap .5' typo included), not the metric keys
+    official = {'coco': 'AP | Ap .5 | AP .75 | AP (M) | AP (L) | AR | AR .5 | AR .75 | AR (M) | AR (L)',
+                'crowdpose': 'AP | Ap .5 | AP .75 | AR | AR .5 | AR .75 | AP (easy) | AP (medium) | AP (hard)'}
+    header = f'| Arch | {official[dataset]} |'
     assert header in printed
     assert f'| {config.stem} |' in printed
     assert 'Average Precision' in printed

@@ -81,7 +81,9 @@ def test_tensorrt_export_without_tensorrt_says_so(tmp_path, tiny_coco_model, cap
     code = main(['export', '--format', 'tensorrt', '--config', str(config), '--checkpoint', str(checkpoint),
                  '--output', str(tmp_path / 'model.engine')])
     assert code == 2
-    assert 'TensorRT is not installed' in capsys.readouterr().err
+    output = capsys.readouterr()
+    assert 'TensorRT is not installed' in output.err
+    assert 'loading' not in output.out  # checked before the model is loaded
     assert not (tmp_path / 'model.engine').exists()
 
 

@@ -28,7 +28,7 @@ def test_test_writes_the_metrics_and_rows_of_evaluate(trained_run, tmp_path, cap
     for row, want in zip(rows, expected):
         assert row['keypoints'] == pytest.approx(want['keypoints'], abs=1e-3)
         assert row['score'] == pytest.approx(want['score'], abs=1e-5)
-    assert f"| {metrics['coco/AP']:.3f} | {metrics['coco/Ap .5']:.3f} |" in printed
+    assert f"| {metrics['coco/AP']:.3f} | {metrics['coco/AP .5']:.3f} |" in printed
 
 
 def test_a_missing_checkpoint_is_one_line(trained_run, tmp_path, capsys):

@@ -50,12 +50,21 @@ def test_resume_continues_at_the_next_iteration_with_the_optimizer_state(trained
     # Adam's step count went on from the checkpoint's 2, so its moments were restored too
     assert {int(state['step']) for state in resumed['optimizer']['state'].values()} == {4}
 
-    # without a checkpoint: the latest of the work dir, here one more epoch than the run had
+    # without a checkpoint: the latest of the work dir, here one more epoch than the run had; the
+    # work dir was copied and its original is gone (last_checkpoint names the original's file)
     again = tmp_path / 'again'
     shutil.copytree(trained_run.work_dir, again)
+    (again / 'last_checkpoint').write_text(str(tmp_path / 'gone' / 'epoch_2.pth'))
     assert main(['train', str(trained_run.config), '--work-dir', str(again), '--resume',
                  '--cfg-options', 'train_cfg.max_epochs=3', 'train_cfg.val_interval=3']) == 0
     assert load_checkpoint_file(again / 'epoch_3.pth')['meta']['iter'] == 6
+
+
+def test_resume_without_a_checkpoint_in_the_work_dir_says_so_in_one_line(trained_run, tmp_path, capsys):
+    assert main(['train', str(trained_run.config), '--work-dir', str(tmp_path / 'fresh'), '--resume']) == 2
+    error = capsys.readouterr().err
+    assert error.startswith('higherhrnet train: error: --resume: no checkpoint to resume from in ')
+    assert error.count('\n') == 1
 
 
 def test_options_needing_what_is_absent_are_refused_in_one_line(trained_run, capsys):

@@ -8,6 +8,7 @@ from mmengine.registry import MODELS
 
 from conftest import CONFIG_DIR, reference_path
 from higherhrnet.model_def import HigherHRNet
+from higherhrnet.model_def.keypoint_sets import parse_pose_metainfo
 
 CONFIGS = sorted(CONFIG_DIR.glob('*.py'))
 OFFICIAL_VARIANTS = ['higherhrnet_w32_coco_512', 'higherhrnet_w32_coco_640', 'higherhrnet_w48_coco_640',
@@ -56,17 +57,22 @@ def test_holds_the_official_settings(path):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_dataset_meta_is_consistent(path):
-    model_cfg = Config.fromfile(path).model
-    meta, k = model_cfg.dataset_meta, model_cfg.head.num_joints
-    assert meta.dataset_name == path.stem.split('_')[2]
-    names, flip = meta.keypoint_names, meta.flip_index
+    cfg = Config.fromfile(path)
+    model_cfg = cfg.model
+    # one dataset-info file of the package describes the keypoint set of the model and of every dataset
+    assert model_cfg.metainfo.from_file == f'configs/_base_/datasets/{path.stem.split("_")[2]}.py'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.metainfo == model_cfg.metainfo
+    meta, k = parse_pose_metainfo(model_cfg.metainfo), model_cfg.head.num_joints
+    assert meta['dataset_name'] == path.stem.split('_')[2] and meta['num_keypoints'] == k
+    names, flip = meta['keypoint_names'], meta['flip_index']
     assert len(names) == len(set(names)) == len(flip) == k
     assert sorted(flip) == list(range(k)) and all(flip[flip[i]] == i for i in range(k))
     for i, name in enumerate(names):  # left and right swap, the rest maps to itself
         mirrored = name.replace('left', 'RIGHT').replace('right', 'left').replace('RIGHT', 'right')
         assert names[flip[i]] == mirrored
-    assert all(0 <= i < k and 0 <= j < k and i != j for i, j in meta.skeleton)
-    assert meta.joint_order == COCO_JOINT_ORDER[:k]
+    assert all(0 <= i < k and 0 <= j < k and i != j for i, j in meta['skeleton'])
+    assert meta['joint_order'] == list(COCO_JOINT_ORDER[:k])
 
 
 # Official training settings per yaml (OFFICIAL_TRAINING.md section 0): images per GPU; the global

@@ -26,7 +26,11 @@ class CocoKeypointAP(BaseMetric):
     Args:
         ann_file: the keypoint annotation file (e.g. ``person_keypoints_val2017.json``,
             ``crowdpose_test.json``).
-        dataset: ``'coco'`` or ``'crowdpose'``: which toolkit and stats.
+        dataset: ``'coco'`` or ``'crowdpose'``: which toolkit and stats. ``'coco'`` (pycocotools'
+            AP / AR, small/medium/large areas) scores any keypoint set; ``'crowdpose'`` is the CrowdPose
+            toolkit's AP easy / medium / hard.
+        sigmas: the OKS sigma of each keypoint. Default: the ``sigmas`` of the dataset meta that the
+            Runner hands the metric (the keypoint set's dataset-info file), else the toolkit's own.
         results_file: where to write the result rows as JSON (None: not written).
         arch_name: the row name of the official AP table in the log.
         prefix: prefix of the metric names (default: the dataset, e.g. ``coco/AP``).
@@ -34,7 +38,7 @@ class CocoKeypointAP(BaseMetric):
     """
 
     def __init__(self, ann_file, dataset='coco', results_file=None, arch_name='HigherHRNet', prefix=None,
-                 collect_device='cpu'):
+                 collect_device='cpu', sigmas=None):
         if dataset not in STATS_NAMES:
             raise ValueError(f"dataset must be one of {sorted(STATS_NAMES)}, got {dataset!r}")
         super().__init__(collect_device=collect_device, prefix=prefix or dataset)
@@ -42,7 +46,22 @@ class CocoKeypointAP(BaseMetric):
         self.dataset = dataset
         self.results_file = results_file
         self.arch_name = arch_name
+        self.sigmas = None if sigmas is None else [float(s) for s in sigmas]
         self._ground_truth = None
+
+    @property
+    def oks_sigmas(self):
+        """The OKS sigmas to score with: given, else the dataset meta's, else None (the toolkit's)."""
+        if self.sigmas is not None:
+            return self.sigmas
+        meta = self.dataset_meta or {}
+        if 'sigmas' not in meta:
+            return None
+        if len(meta['sigmas']) == 0:
+            raise ValueError(f"{meta.get('from_file', 'the dataset meta')}: sigmas is empty, and keypoint AP needs "
+                             'one OKS sigma per keypoint: set sigmas=[...] in the dataset-info file, or '
+                             'CocoKeypointAP(sigmas=[...])')
+        return meta['sigmas']
 
     @property
     def ground_truth(self):
@@ -75,7 +94,8 @@ class CocoKeypointAP(BaseMetric):
         if self.results_file:
             write_results(rows, self.results_file)
         # dict.fromkeys: each image once, in the order seen
-        return keypoint_ap(self.ground_truth, rows, self.dataset, image_ids=list(dict.fromkeys(image_ids)))
+        return keypoint_ap(self.ground_truth, rows, self.dataset, image_ids=list(dict.fromkeys(image_ids)),
+                           sigmas=self.oks_sigmas)
 
     def compute_metrics(self, results):
         stats, summary = self.score(results)

@@ -167,3 +167,46 @@ def test_too_many_people_is_skipped_with_one_warning(coco_root):
         for _ in range(5):  # image 1 has two labelled people: skipped whenever both are in view
             assert dataset[0]['data_samples'].img_id in (1, 2, 4)
     assert log.warnings and all('0001.png' in line and 'max_num_people is 1' in line for line in log.warnings)
+
+
+def test_annotations_of_another_keypoint_count_name_the_file(coco_root, tmp_path):
+    from keypoint_testdata import write_widget_info
+    meta_file = write_widget_info(tmp_path / 'widget.py')
+    with pytest.raises(ValueError, match=r"keypoints\.json: annotation \d+ has 51 'keypoints' values, "
+                                         r'not 3 x 7'):
+        build(coco_root, metainfo=dict(from_file=str(meta_file)))
+
+
+def copy_with_annotations(coco_root, folder, annotations=None, text=None):
+    """``folder`` holding coco_root's images and its annotation file with other ``annotations`` (or
+    the file's ``text`` as given)."""
+    (folder / 'images').mkdir()
+    for image in (coco_root / 'images').iterdir():
+        (folder / 'images' / image.name).write_bytes(image.read_bytes())
+    document = json.loads((coco_root / 'keypoints.json').read_text())
+    if annotations is not None:
+        document['annotations'] = annotations
+    (folder / 'keypoints.json').write_text(text if text is not None else json.dumps(document))
+    return folder
+
+
+def test_a_corrupt_annotation_file_is_named_in_one_line(coco_root, tmp_path):
+    text = (coco_root / 'keypoints.json').read_text()
+    root = copy_with_annotations(coco_root, tmp_path, text=text[:len(text) // 2])
+    with pytest.raises(ValueError, match=r'annotation file \S*keypoints.json is not valid JSON: ') as error:
+        build(root)
+    assert '\n' not in str(error.value)
+
+
+def test_annotations_without_people_are_an_error_naming_the_file(coco_root, tmp_path):
+    root = copy_with_annotations(coco_root, tmp_path, annotations=[])
+    with pytest.raises(ValueError, match=r'keypoints.json: none of its 4 images has an annotation'):
+        build(root)
+
+
+def test_people_without_visible_joints_are_warned_about(coco_root, tmp_path):
+    root = copy_with_annotations(coco_root, tmp_path, annotations=[annotation(11, 1), annotation(41, 4)])
+    with CollectedLog() as log:
+        assert len(build(root)) == 2
+    assert [line for line in log.warnings if 'keypoints.json: no person has a visible keypoint' in line
+            and 'push/pull' in line]

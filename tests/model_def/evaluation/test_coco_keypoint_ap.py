@@ -77,3 +77,30 @@ def test_images_without_people_and_no_predictions_at_all(tmp_path):
 def test_unknown_dataset_is_refused():
     with pytest.raises(ValueError, match='crowdpose'):
         CocoKeypointAP('x.json', dataset='mpii')
+
+
+def test_a_keypoint_set_of_ones_own_is_scored_with_its_own_sigmas(tmp_path):
+    from higherhrnet.model_def.keypoint_sets import parse_pose_metainfo
+    from keypoint_testdata import write_widget_info
+
+    annotations = _annotations(tmp_path, 'widget')
+    meta = parse_pose_metainfo(dict(from_file=str(write_widget_info(tmp_path / 'widget.py', sigmas=(0.02,) * 7))))
+    metric = CocoKeypointAP(str(annotations), dataset='coco')
+    metric.dataset_meta = meta  # what the Runner does with its dataset's meta
+    samples = [_sample(image_id, 'widget', shift=1.5) for image_id in BOXES]
+    metric.process(None, samples)
+    stats, _ = metric.score(metric.results)
+    # the same rows scored with other sigmas give other numbers: the meta's were used
+    wide = CocoKeypointAP(str(annotations), dataset='coco', sigmas=[0.2] * 7)
+    wide.process(None, samples)
+    assert stats['AP'] < wide.score(wide.results)[0]['AP'] == pytest.approx(1.0)
+
+    no_sigmas = CocoKeypointAP(str(annotations), dataset='coco')
+    no_sigmas.dataset_meta = dict(meta, sigmas=[])
+    no_sigmas.process(None, samples)
+    with pytest.raises(ValueError, match=r'widget\.py: sigmas is empty'):
+        no_sigmas.score(no_sigmas.results)
+    wrong = CocoKeypointAP(str(annotations), dataset='coco', sigmas=[0.05] * 17)
+    wrong.process(None, samples)
+    with pytest.raises(ValueError, match='17 OKS sigmas for annotations of 7 keypoints'):
+        wrong.score(wrong.results)

@@ -72,8 +72,16 @@ def test_result_rows_match_the_official_layout():
 
 
 def test_ap_table_is_the_official_markdown():
-    table = ap_table({'AP': 0.5, 'Ap .5': 0.75}, 'higherhrnet_w32_coco_512').splitlines()
-    assert table == ['| Arch | AP | Ap .5 |', '|---|---|---|', '| higherhrnet_w32_coco_512 | 0.500 | 0.750 |']
+    table = ap_table({'AP': 0.5, 'AP .5': 0.75, 'AP(E)': 0.25}, 'higherhrnet_w32_coco_512').splitlines()
+    assert table == ['| Arch | AP | Ap .5 | AP (easy) |', '|---|---|---|---|',
+                     '| higherhrnet_w32_coco_512 | 0.500 | 0.750 | 0.250 |']
+
+
+def test_stats_names_are_mmposes_metric_keys():
+    # mmpose 1.x CocoMetric's names: what save_best settings and dashboards of mmpose users expect
+    assert STATS_NAMES['coco'] == ('AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)',
+                                   'AR', 'AR .5', 'AR .75', 'AR (M)', 'AR (L)')
+    assert STATS_NAMES['crowdpose'] == ('AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)', 'AP(M)', 'AP(H)')
 
 
 def test_unknown_dataset_is_refused(tmp_path):

@@ -10,7 +10,7 @@ from munkres import Munkres
 
 from conftest import reference_path
 from higherhrnet.model_def.grouping import peak_search
-from higherhrnet.model_def.grouping.associative_embedding import (COCO_JOINT_ORDER, CROWDPOSE_JOINT_ORDER, group_keypoints,
+from higherhrnet.model_def.grouping.associative_embedding import (COCO_JOINT_ORDER, CROWDPOSE_JOINT_ORDER, default_joint_order, group_keypoints,
                                             top_k)
 
 MODES = {'raw': (False, False), 'adjust': (True, False), 'refine': (True, True)}
@@ -125,11 +125,28 @@ def test_pipeline_keys_ignored_and_unknown_key_rejected():
     (np.zeros((17, 8, 8), np.float32), np.zeros((17, 8, 8), np.float32)),  # tags without T
     (np.zeros((17, 8, 8), np.float32), np.zeros((17, 8, 9, 1), np.float32)),
     (np.zeros((8, 8), np.float32), np.zeros((8, 8, 1), np.float32)),
-    (np.zeros((5, 8, 8), np.float32), np.zeros((5, 8, 8, 1), np.float32)),  # no default order
 ])
 def test_bad_shapes(heatmaps, tags):
     with pytest.raises(ValueError):
         group_keypoints(heatmaps, tags)
+
+
+def test_default_joint_order_is_the_official_one_where_it_applies_else_the_file_order():
+    assert default_joint_order(17) == list(COCO_JOINT_ORDER)
+    assert default_joint_order(14) == list(CROWDPOSE_JOINT_ORDER)
+    assert default_joint_order(5) == [0, 1, 2, 3, 4, 5][:5]
+    assert default_joint_order(9) == list(range(9))  # the official first 9 skip joint 7
+    assert default_joint_order(21) == list(range(21))
+
+
+def test_any_joint_count_groups_in_its_default_order():
+    det = np.zeros((9, 16, 16), np.float32)
+    tag = np.zeros((9, 16, 16, 1), np.float32)
+    det[:, 4, 4] = 0.9  # one person: every joint at (4, 4) with the same tag
+    poses, scores = group_keypoints(det, tag)
+    assert poses.shape == (1, 9, 4) and np.allclose(poses[0, :, 2], 0.9)
+    explicit, _ = group_keypoints(det, tag, joint_order=range(9))
+    np.testing.assert_array_equal(poses, explicit)
 
 
 @pytest.mark.parametrize('options', [dict(nms_kernel=5, nms_padding=1), dict(max_num_people=0),

@@ -15,6 +15,7 @@ from conftest import CONFIG_DIR, load_detweights, reference_path
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.checkpoint import load_official_checkpoint, to_official_state_dict
 from higherhrnet.model_def.inference.estimator import pose_bboxes, redundant_pose_mask
+from higherhrnet.model_def.untrained import UntrainedWeightsWarning, untrained_state_dict
 
 SETTINGS = {
     'noflip_ss': dict(flip_test=False, scale_factor=[1]),
@@ -170,6 +171,19 @@ def test_fp16_is_refused_on_the_cpu():
 
 
 # --- inputs and outputs ----------------------------------------------------------------------------
+
+def test_without_a_checkpoint_the_seeded_untrained_weights_and_a_warning(tmp_path):
+    """Never PyTorch's silent default initialisation: the CLI's seeded weights, and a warning."""
+    config = tmp_path / 'tiny_w8.py'
+    config.write_text(f'_base_ = [{str(CONFIG_DIR / "higherhrnet_w32_coco_512.py")!r}]\n'
+                      'model = dict(backbone=dict(width=8), head=dict(in_channels=8))\n')
+    with pytest.warns(UntrainedWeightsWarning, match='no checkpoint given: the network has untrained weights') as caught:
+        estimator = PoseEstimator.from_config(config)
+    assert caught[0].filename == __file__  # it names the caller's line
+    state_dict = to_official_state_dict(estimator.model)
+    for key, value in untrained_state_dict(config).items():
+        assert torch.equal(state_dict[key], value), key
+
 
 def test_result_layout_and_bboxes(tiny):
     image = synthetic_images()[0]

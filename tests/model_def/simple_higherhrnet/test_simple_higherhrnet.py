@@ -14,6 +14,7 @@ from higherhrnet.model_def import PoseEstimator, SimpleHigherHRNet
 from higherhrnet.model_def.checkpoint import to_official_state_dict
 from higherhrnet.model_def.simple_higherhrnet.simple_higherhrnet import config_for, parse_device
 from higherhrnet.model_def.inference.geometry import get_affine_transform, resize_align_multi_scale
+from higherhrnet.model_def.untrained import UntrainedWeightsWarning, seeded_state_dict
 
 # simple-HigherHRNet's SimpleHigherHRNet.__init__, argument by argument, with its defaults.
 SIMPLE_HIGHERHRNET_SIGNATURE = [
@@ -209,13 +210,26 @@ def test_official_weights_give_the_official_people(tmp_path):
     np.testing.assert_allclose(joints[..., 2][robust], preds[..., 2][robust], rtol=0, atol=1e-4)
 
 
+def test_no_checkpoint_means_the_seeded_untrained_weights_and_a_warning():
+    with pytest.warns(UntrainedWeightsWarning, match='untrained weights') as caught:
+        simple = SimpleHigherHRNet(8, 17, None, resolution=256)
+    assert caught[0].filename == __file__
+    state_dict = to_official_state_dict(simple.model)
+    expected = seeded_state_dict(state_dict)
+    assert all(torch.equal(state_dict[key], value) for key, value in expected.items())
+
+
 def test_config_choice():
     assert config_for(32, 17, 640).filename.endswith('higherhrnet_w32_coco_640.py')
     assert config_for(48, 14, 512).filename.endswith('higherhrnet_w48_crowdpose_640.py')
     assert config_for(48, 14, 512).model.test_cfg.input_size == 512
     assert config_for(32, 17, 500).model.test_cfg.input_size == 500  # the resize rounds it up to 512
-    with pytest.raises(ValueError, match='MPII'):
-        config_for(32, 15, 512)
+    # a keypoint set of one's own: the COCO W32 config with that many joints, generic names without a meta
+    generic = config_for(32, 15, 512)
+    assert generic.model.head.num_joints == 15 and generic.model.metainfo is None
+    assert generic.model.dataset_meta.keypoint_names[14] == 'joint_14'
+    with pytest.raises(ValueError, match='nof_joints'):
+        config_for(32, 0, 512)
     with pytest.raises(ValueError, match='resolution'):
         config_for(32, 17, 0)
 

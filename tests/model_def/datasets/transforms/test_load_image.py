@@ -22,3 +22,16 @@ def test_unreadable_file_is_named(tmp_path):
     (tmp_path / 'broken.jpg').write_bytes(b'\xff\xd8 nothing more')
     with pytest.raises(UnusableSampleError, match='broken.jpg: OpenCV cannot read'):
         LoadImage()(dict(img_path=str(tmp_path / 'broken.jpg')))
+
+
+def test_a_truncated_jpeg_is_refused_naming_it_not_decoded_with_a_warning(tmp_path):
+    rng = np.random.default_rng(0)
+    _, encoded = cv2.imencode('.jpg', rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    data = encoded.tobytes()
+    (tmp_path / 'whole.jpg').write_bytes(data)
+    (tmp_path / 'padded.jpg').write_bytes(data + bytes(16))  # padding after the end marker is fine
+    (tmp_path / 'cut.jpg').write_bytes(data[:len(data) * 2 // 3])
+    for name in ('whole.jpg', 'padded.jpg'):
+        assert LoadImage()(dict(img_path=str(tmp_path / name)))['img'].shape == (64, 96, 3)
+    with pytest.raises(UnusableSampleError, match=r'cut.jpg: the JPEG file is truncated'):
+        LoadImage()(dict(img_path=str(tmp_path / 'cut.jpg')))
