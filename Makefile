@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # mmengine writes a cache under ~/.cache on import unless XDG_CACHE_HOME is set: keep it in the repo.
 export XDG_CACHE_HOME ?= $(CURDIR)/.cache
 
-.PHONY: install test bench
+.PHONY: install test bench learn
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ bench: install
 	$(PY) bench/decode.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/train.py
+
+# Shown to learn: held-out AP against wall time of a small HigherHRNet from scratch (20 minutes; learn_out/)
+learn: install
+	$(PY) bench/learn.py --out learn_out
 
 # ---- TorchServe: make archive && make serve; make stop -------------------------------------------
 # CONFIG: any registry/configs/*.py (or your own config file); WEIGHTS: its checkpoint in any official
