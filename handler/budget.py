@@ -155,7 +155,7 @@ class BatchClock:
         self.deadline = now + self.budget_s
 
     def fits(self, megapixels, now):
-        return now + megapixels * self.seconds_per_megapixel <= self.deadline
+        return now + self.estimate_s(megapixels) <= self.deadline
 
     def next_chunk(self, costs, now, first=False):
         """How many of the pending requests (``costs``: their network megapixels, in order) to start
@@ -164,7 +164,7 @@ class BatchClock:
         count, megapixels = 0, 0.0
         for cost in costs:
             more = megapixels + cost
-            if count and more * self.seconds_per_megapixel > self.chunk_s:
+            if count and self.estimate_s(more) > self.chunk_s:
                 break
             if not (first and not count) and not self.fits(more, now):
                 break
