@@ -124,8 +124,9 @@ class PoseEstimator:
     """
 
     def __init__(self, model, device='cpu', fp16=False, backend=DEFAULT_BACKEND, backend_options=None, **options):
-        self.devices = _as_devices(device)
         # before anything is loaded or exported: a missing runtime costs one line
+        check_backend(backend)
+        self.devices = _as_devices(device)
         check_backend(backend, [d.type for d in self.devices])
         if fp16 and any(d.type != 'cuda' for d in self.devices):
             raise ValueError('fp16=True needs CUDA devices: half-precision convolutions are not '
@@ -156,6 +157,7 @@ class PoseEstimator:
     def from_config(cls, config, checkpoint=None, device='cpu', backend=DEFAULT_BACKEND, **options):
         """Build the model of a config (path, or name in registry/configs) and load an official checkpoint
         (a file or a loaded dict); without one, the seeded untrained weights and an ``UntrainedWeightsWarning``."""
+        check_backend(backend)
         check_backend(backend, [d.type for d in _as_devices(device)])
         path = resolve_config(config)
         model = MODELS.build(load_config(path).model)
