@@ -20,6 +20,9 @@ class OnnxRuntimeNetwork(GraphNetwork):
         # one operator at a time: the network is a chain, and a second pool would fight the first
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        # ONNX Runtime's threads spin-wait after each run by default, taking the cores from the grouping
+        # and aggregation that follow (measured: aggregation 54 ms instead of 11 ms for W32 512)
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
         if self.device.type == 'cuda':
             if 'CUDAExecutionProvider' not in onnxruntime.get_available_providers():
                 raise BackendError('this onnxruntime has no CUDA execution provider: pip install '

@@ -36,6 +36,7 @@ class OpenVinoNetwork(GraphNetwork):
         self.outputs = [self.compiled.output(name) for name in OUTPUT_NAMES]
 
     def run_arrays(self, image):
-        # infer copies the outputs out of the request's buffers (share_outputs is off by default)
-        results = self.request.infer({INPUT_NAME: image})
+        # the input array is read in place (it is ours and contiguous); the outputs are copied out of
+        # the request's buffers, which the next call overwrites
+        results = self.request.infer({INPUT_NAME: image}, share_inputs=True)
         return [results[output] for output in self.outputs]
