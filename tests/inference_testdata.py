@@ -7,6 +7,14 @@ from mmengine.registry import MODELS
 from conftest import CONFIG_DIR, load_detweights
 from higherhrnet.model_def.checkpoint import load_official_checkpoint, to_official_state_dict
 
+# The four settings of the shared pipeline goldens (pipeline_coco_w32_512_sq512.npz, keys sq512__<name>__*).
+SETTINGS = {
+    'noflip_ss': dict(flip_test=False, scale_factor=[1]),
+    'noflip_ms': dict(flip_test=False, scale_factor=[0.5, 1.0, 2.0]),
+    'flip_ss': dict(flip_test=True, scale_factor=[1]),
+    'flip_ms': dict(flip_test=True, scale_factor=[0.5, 1.0, 2.0]),
+}
+
 
 def build_tiny_model(config='higherhrnet_w32_coco_512'):
     """A width-8 HigherHRNet with deterministic (detweights) weights."""

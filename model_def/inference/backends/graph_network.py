@@ -3,25 +3,17 @@
 ``network(image)`` takes the ImageNet-normalised float32 batch [N, 3, H, W] (H and W multiples of 32,
 as ``PoseEstimator`` makes them) and returns the two outputs of the official network,
 ``(heatmaps_and_tags [N, 2K, H/4, W/4], heatmaps_half [N, K, H/2, W/2])``, as float32 tensors on the
-network's device. An empty parameter tells code that asks a module where it runs
-(``next(model.parameters()).device``) which device that is.
+network's device.
 """
 import numpy as np
 import torch
 
+from .device_module import DeviceModule
 from .network_export import check_input_size
 
 
-class GraphNetwork(torch.nn.Module):
+class GraphNetwork(DeviceModule):
     """Base of the wrappers: checks the input, hands a contiguous float32 array to ``run_arrays``."""
-
-    def __init__(self, device):
-        super().__init__()
-        self.device_marker = torch.nn.Parameter(torch.empty(0, device=torch.device(device)), requires_grad=False)
-
-    @property
-    def device(self):
-        return self.device_marker.device
 
     def forward(self, image):
         if image.ndim != 4 or image.shape[1] != 3:

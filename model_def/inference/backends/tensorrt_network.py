@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from .catalogue import InputRefused
+from .device_module import DeviceModule
 
 INPUT_NAME = 'image'
 OUTPUT_NAMES = ('heatmaps_and_tags', 'heatmaps_half')
@@ -40,7 +41,7 @@ def _torch_dtype(trt, data_type):
     return dtypes[data_type]
 
 
-class TensorRTNetwork(torch.nn.Module):
+class TensorRTNetwork(DeviceModule):
     """A serialised TensorRT engine of the network, called like the PyTorch network (module docstring).
 
     Args:
@@ -50,7 +51,6 @@ class TensorRTNetwork(torch.nn.Module):
     """
 
     def __init__(self, engine_path, device='cuda', test_cfg=None, dataset_meta=None):
-        super().__init__()
         device = torch.device(device)
         if device.type != 'cuda':
             raise ValueError(f'a TensorRT engine runs on an NVIDIA GPU, not on {device}: pass a CUDA device '
@@ -63,13 +63,12 @@ class TensorRTNetwork(torch.nn.Module):
         engine_path = Path(engine_path)
         if not engine_path.is_file():
             raise FileNotFoundError(f'no TensorRT engine file {engine_path}: {BUILD_HINT}')
+        # an engine is bound to the GPU it was deserialised on
+        super().__init__(device)
         self.trt = trt
         self.engine_path = engine_path
         self.test_cfg = dict(test_cfg or {})
         self.dataset_meta = dict(dataset_meta or {})
-        # An engine is bound to the GPU it was deserialised on; this empty parameter tells code that
-        # asks a module where it runs (``next(model.parameters()).device``) which GPU that is.
-        self.device_marker = torch.nn.Parameter(torch.empty(0, device=device), requires_grad=False)
         with torch.cuda.device(device):
             self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
             self.engine = self.runtime.deserialize_cuda_engine(engine_path.read_bytes())
@@ -87,10 +86,6 @@ class TensorRTNetwork(torch.nn.Module):
         # (min, opt, max) input shapes of the engine's one optimisation profile
         self.min_shape, _, self.max_shape = (tuple(shape) for shape in
                                              self.engine.get_tensor_profile_shape(INPUT_NAME, 0))
-
-    @property
-    def device(self):
-        return self.device_marker.device
 
     def forward(self, image):
         if image.ndim != 4 or image.shape[1] != 3:
@@ -179,6 +174,7 @@ class TensorRTEngineNetwork(TensorRTNetwork):
         try:
             super().__init__(engine, device)
         except (RuntimeError, ValueError) as error:
+            # built by another TensorRT or for another GPU model: build it again, then start afresh
             log.warning('cached engine %s does not load (%s): rebuilding it', engine, str(error).splitlines()[0])
             build_tensorrt_engine(onnx_path, engine, **build)
             super().__init__(engine, device)

@@ -10,18 +10,12 @@ import pytest
 import torch
 
 from conftest import CONFIG_DIR, load_detweights, reference_path
-from inference_testdata import build_tiny_model, synthetic_images
+from inference_testdata import SETTINGS, build_tiny_model, synthetic_images
 from higherhrnet.model_def import PoseEstimator
 from higherhrnet.model_def.checkpoint import to_official_state_dict
 from higherhrnet.model_def.inference.estimator import pose_bboxes, redundant_pose_mask
 from higherhrnet.model_def.untrained import UntrainedWeightsWarning, untrained_state_dict
 
-SETTINGS = {
-    'noflip_ss': dict(flip_test=False, scale_factor=[1]),
-    'noflip_ms': dict(flip_test=False, scale_factor=[0.5, 1.0, 2.0]),
-    'flip_ss': dict(flip_test=True, scale_factor=[1]),
-    'flip_ms': dict(flip_test=True, scale_factor=[0.5, 1.0, 2.0]),
-}
 
 
 @pytest.fixture(scope='module')

@@ -14,14 +14,9 @@ import pytest
 import torch
 
 from conftest import CONFIG_DIR, load_detweights, reference_path
+from inference_testdata import SETTINGS
 from higherhrnet.model_def import PoseEstimator
 
-SETTINGS = {
-    'noflip_ss': dict(flip_test=False, scale_factor=[1]),
-    'noflip_ms': dict(flip_test=False, scale_factor=[0.5, 1.0, 2.0]),
-    'flip_ss': dict(flip_test=True, scale_factor=[1]),
-    'flip_ms': dict(flip_test=True, scale_factor=[0.5, 1.0, 2.0]),
-}
 BACKENDS = ('onnxruntime', 'openvino')
 # Largest difference of the network outputs between PyTorch and these runtimes seen on the goldens
 # (2.1e-7 on the sub-sampled maps) with a margin: candidates closer than this in value may come out of top-k in either order.
