@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/serve.py [--config ...] [--weights ...] [--images 64] [--clients 8]
 
-For each TorchServe batch size (default 1 and 8) it archives the model, starts TorchServe on free
-loopback ports, sends ``--images`` JPEGs from ``--clients`` concurrent clients (after a warm-up
-round) and prints requests per second and the p50/p95 latency. One worker per GPU, else one CPU
+For each TorchServe batch size (default 1 and 8) and each network backend (``--backends``, default
+torch and every other one installed that runs on the CPU) it archives the model, starts one TorchServe
+per backend on free loopback ports, sends ``--images`` JPEGs from ``--clients`` concurrent clients
+(after a warm-up round) in ``--rounds`` rounds that visit the backends in turn, and prints requests per
+second and the p50/p95 latency, and each backend's throughput against torch's. One worker per GPU, else one CPU
 worker. ``--omp-num-threads 1`` runs the workers on one thread instead of the archive's ``threads``.
 
 ``--worst-batch`` measures the request budget instead: a full batch of the costliest requests the
@@ -15,6 +17,7 @@ the same, but such weights find many spurious people, which makes the grouping s
 trained weights.
 """
 import argparse
+import contextlib
 import io
 import statistics
 import tempfile
@@ -60,21 +63,38 @@ def send_all(url, bodies, clients):
 
 
 def bench_batch_size(args, batch_size, bodies, workdir):
-    store = workdir / f'store_b{batch_size}'
-    build_archive(args.config, args.weights, store, batch_size=batch_size,
-                  max_batch_delay_ms=args.max_batch_delay_ms)
+    """One TorchServe per backend (all up at once), the requests sent in ``args.rounds`` rounds that
+    visit the backends in turn: a change in the machine's load touches every backend alike."""
     environment = {'OMP_NUM_THREADS': str(args.omp_num_threads)} if args.omp_num_threads else None
-    with local_torchserve(store, workdir / f'run_b{batch_size}', environment=environment) as server:
-        url = f'{server.inference}/predictions/{server.model_name}'
-        send_all(url, bodies[:args.clients], args.clients)  # warm-up: first batches of each size
-        latencies, wall = send_all(url, bodies, args.clients)
-    latencies_ms = sorted(1000.0 * t for t in latencies)
-    return {
-        'batch_size': batch_size,
-        'requests_per_s': len(bodies) / wall,
-        'p50_ms': statistics.median(latencies_ms),
-        'p95_ms': latencies_ms[min(len(latencies_ms) - 1, int(round(0.95 * len(latencies_ms))) - 1)],
-    }
+    latencies, walls = {}, {}
+    with contextlib.ExitStack() as stack:
+        urls = {}
+        for backend in args.backends:
+            store = workdir / f'store_b{batch_size}_{backend}'
+            build_archive(args.config, args.weights, store, batch_size=batch_size,
+                          max_batch_delay_ms=args.max_batch_delay_ms, handler_settings={'backend': backend})
+            server = stack.enter_context(local_torchserve(store, workdir / f'run_b{batch_size}_{backend}',
+                                                          environment=environment))
+            urls[backend] = f'{server.inference}/predictions/{server.model_name}'
+            send_all(urls[backend], bodies[:args.clients], args.clients)  # warm-up: first batches of each size
+            latencies[backend], walls[backend] = [], 0.0
+        per_round = max(1, len(bodies) // args.rounds)
+        for start in range(0, len(bodies), per_round):
+            for backend, url in urls.items():
+                round_latencies, wall = send_all(url, bodies[start:start + per_round], args.clients)
+                latencies[backend] += round_latencies
+                walls[backend] += wall
+    rows = []
+    for backend in args.backends:
+        latencies_ms = sorted(1000.0 * t for t in latencies[backend])
+        rows.append({
+            'backend': backend,
+            'batch_size': batch_size,
+            'requests_per_s': len(bodies) / walls[backend],
+            'p50_ms': statistics.median(latencies_ms),
+            'p95_ms': latencies_ms[min(len(latencies_ms) - 1, int(round(0.95 * len(latencies_ms))) - 1)],
+        })
+    return rows
 
 
 def worker_peak_rss_gb(server):
@@ -142,6 +162,10 @@ def main():
                         help="OMP_NUM_THREADS of the workers (default: unset, the archive's threads setting decides)")
     parser.add_argument('--worst-batch', action='store_true',
                         help='measure a full batch of the costliest allowed requests instead')
+    parser.add_argument('--backends', default=','.join(available_backends()),
+                        help='network backends to serve side by side (handler setting backend; default: torch and '
+                             'every other one installed here that runs on the CPU)')
+    parser.add_argument('--rounds', type=int, default=4, help='rounds the requests of each backend are sent in')
     parser.add_argument('--height', type=int, default=480)
     parser.add_argument('--width', type=int, default=640)
     args = parser.parse_args()
@@ -152,17 +176,40 @@ def main():
         with tempfile.TemporaryDirectory(prefix='higherhrnet-bench-serve-') as workdir:
             bench_worst_batch(args, Path(workdir))
         return
+    args.backends = args.backends.split(',')
     bodies = [synthetic_jpeg(args.height, args.width, seed) for seed in range(args.images)]
     rows = []
     with tempfile.TemporaryDirectory(prefix='higherhrnet-bench-serve-') as workdir:
         for batch_size in (int(b) for b in args.batch_sizes.split(',')):
-            rows.append(bench_batch_size(args, batch_size, bodies, Path(workdir)))
-            print(f'batch size {rows[-1]["batch_size"]:>3}: {rows[-1]["requests_per_s"]:7.2f} requests/s, '
-                  f'p50 {rows[-1]["p50_ms"]:8.1f} ms, p95 {rows[-1]["p95_ms"]:8.1f} ms', flush=True)
-    if len(rows) > 1:
-        print(f'throughput batch size {rows[-1]["batch_size"]} / batch size {rows[0]["batch_size"]}: '
-              f'{rows[-1]["requests_per_s"] / rows[0]["requests_per_s"]:.2f}x '
-              f'({args.images} {args.width}x{args.height} JPEGs, {args.clients} clients, {Path(args.config).stem})')
+            for row in bench_batch_size(args, batch_size, bodies, Path(workdir)):
+                rows.append(row)
+                print(f'{row["backend"]:12} batch size {row["batch_size"]:>3}: {row["requests_per_s"]:7.2f} '
+                      f'requests/s, p50 {row["p50_ms"]:8.1f} ms, p95 {row["p95_ms"]:8.1f} ms', flush=True)
+    described = f'({args.images} {args.width}x{args.height} JPEGs, {args.clients} clients, {Path(args.config).stem})'
+    by_key = {(row['backend'], row['batch_size']): row['requests_per_s'] for row in rows}
+    sizes = sorted({row['batch_size'] for row in rows})
+    for backend in args.backends:
+        if len(sizes) > 1:
+            print(f'{backend}: throughput batch size {sizes[-1]} / batch size {sizes[0]}: '
+                  f'{by_key[backend, sizes[-1]] / by_key[backend, sizes[0]]:.2f}x {described}')
+        if backend != 'torch' and 'torch' in args.backends:
+            for size in sizes:
+                print(f'{backend} / torch at batch size {size}: {by_key[backend, size] / by_key["torch", size]:.2f}x '
+                      'requests/s')
+
+
+def available_backends():
+    """torch and every other backend whose package is installed and that runs on the CPU."""
+    from higherhrnet.model_def.inference.backends import BACKENDS, BackendError, check_backend
+
+    names = []
+    for name in BACKENDS:
+        try:
+            check_backend(name, ['cpu'])
+        except BackendError:
+            continue
+        names.append(name)
+    return names
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ restarting under ``make serve``. A missing official file with a download address
 (``official_weights.py``) is fetched and its checksum checked.
 """
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ import yaml
 from higherhrnet.handler.budget import cpu_batch_overrun
 from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
 from higherhrnet.handler.threads import AUTO, worker_threads
+from higherhrnet.model_def.inference.backends.build import GRAPH_FILE
+from higherhrnet.model_def.inference.backends.catalogue import BACKENDS, DEFAULT_BACKEND, BackendError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # repository folder -> its place in the archive (the installed package layout, see setup.py)
@@ -122,10 +125,11 @@ def run_time_dependencies(names, leave_out=SERVING_PACKAGES):
     return found
 
 
-def worker_requirements(pins_file=PINS_FILE):
+def worker_requirements(pins_file=PINS_FILE, backend=None):
     """The lines of ``pins_file`` (``name==version``) that the worker needs beyond torch and TorchServe:
-    ``WORKER_PACKAGES`` and their run-time dependencies, in the file's order. A dependency the file
-    does not pin raises ``ValueError``: the archive would let pip choose its version."""
+    ``WORKER_PACKAGES``, the package of the network ``backend`` when we pin it (tensorrt comes with the
+    GPU machine), and their run-time dependencies, in the file's order. A dependency the file does not
+    pin raises ``ValueError``: the archive would let pip choose its version."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
@@ -134,12 +138,27 @@ def worker_requirements(pins_file=PINS_FILE):
         line = line.split('#')[0].strip()
         if line:
             pins[canonicalize_name(Requirement(line).name)] = line
-    needed = run_time_dependencies(WORKER_PACKAGES)
+    packages = list(WORKER_PACKAGES)
+    package = BACKENDS[backend].package if backend in BACKENDS else None
+    if package and canonicalize_name(package) in pins:
+        packages.append(package)
+    needed = run_time_dependencies(packages)
     unpinned = sorted(needed - set(pins))
     if unpinned:
         raise ValueError(f'{pins_file} pins no {", ".join(unpinned)}, which the worker needs: add the installed '
                          'versions (pip freeze)')
     return [line for name, line in pins.items() if name in needed]
+
+
+def check_backend_setting(name):
+    """Refuse an unknown backend; warn when its package is missing here (the archive may be made on
+    another machine than the one that serves it, e.g. TensorRT engines are built on the GPU machine)."""
+    if name not in BACKENDS:
+        raise BackendError(f'unknown backend {name!r}; one of: {", ".join(BACKENDS)}')
+    package = BACKENDS[name].package
+    if package and importlib.util.find_spec(package) is None:
+        print(f'make archive: warning: the {name} backend needs the Python package {package!r} on the serving '
+              f'machine, and it is not installed here: {BACKENDS[name].install}', file=sys.stderr, flush=True)
 
 
 def _untrained_weights(config, path):
@@ -183,6 +202,32 @@ def check_weights(config, weights):
         raise WeightsError(f'{weights} does not fit {Path(config).name}: {error}') from None
 
 
+# The graph's outputs may differ from PyTorch's by float rounding only (measured: below 1e-6 for W32).
+GRAPH_TOLERANCE = 1e-4
+
+
+def export_checked_graph(config, weights, path):
+    """Export the network of ``config`` with ``weights`` (a file, or a state dict) to the ONNX file
+    ``path`` and check it with onnxruntime against PyTorch on a seeded input: the graph a worker's
+    backend compiles. Raises ``ValueError`` when an output differs by more than ``GRAPH_TOLERANCE``."""
+    import numpy as np
+    from mmengine.registry import MODELS
+
+    from higherhrnet.model_def.checkpoint import load_checkpoint_file, load_official_checkpoint
+    from higherhrnet.model_def.configs import load_config
+    from higherhrnet.model_def.inference.backends.network_export import export_onnx, onnx_max_differences
+
+    model = MODELS.build(load_config(config).model).eval()
+    load_official_checkpoint(model, weights if isinstance(weights, dict) else load_checkpoint_file(weights))
+    export_onnx(model, path)
+    sample = np.random.RandomState(0).standard_normal((1, 3, 256, 320)).astype(np.float32)
+    differences = onnx_max_differences(model, path, sample)
+    if max(differences) > GRAPH_TOLERANCE:
+        raise ValueError(f'the exported graph differs from PyTorch by {max(differences):.2g} '
+                         f'(more than {GRAPH_TOLERANCE:g}): report this with the config and torch version')
+    return differences
+
+
 def build_archive(config, weights, export_path, *, model_name='higherhrnet', batch_size=None,
                   max_batch_delay_ms=None, workers='auto', device='auto', response_timeout_s=None,
                   max_image_pixels=None, check=True, handler_settings=None):
@@ -193,6 +238,7 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
 
     # a file, a name in registry/configs or higherhrnet::<config>.py; FileNotFoundError lists the known ones
     config, export_path = resolve_config(config), Path(export_path)
+    check_backend_setting((handler_settings or {}).get('backend', DEFAULT_BACKEND))
     untrained = str(weights) == UNTRAINED
     if not untrained and not Path(weights).is_file():
         raise FileNotFoundError(f'weights file {weights} does not exist: put the checkpoint there, '
@@ -228,10 +274,17 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
                                         settings['responseTimeout'])
             if overrun:
                 print(f'make archive: warning: {overrun}', file=sys.stderr, flush=True)
+        backend = settings['handler'].get('backend', DEFAULT_BACKEND)
+        if backend != DEFAULT_BACKEND:
+            # the worker's runtime compiles this graph: exported and checked once, here
+            differences = export_checked_graph(config, weights, staging / GRAPH_FILE)
+            settings['handler']['onnx'] = GRAPH_FILE
+            print(f'make archive: network graph for the {backend} backend exported, checked against PyTorch '
+                  f'(largest difference {max(differences):.1e})', flush=True)
         model_config = tmp / 'model-config.yaml'
         model_config.write_text(yaml.safe_dump(settings, sort_keys=False))
         requirements = tmp / 'requirements.txt'
-        requirements.write_text('\n'.join(worker_requirements()) + '\n')
+        requirements.write_text('\n'.join(worker_requirements(backend=backend)) + '\n')
         # the archiver run by this interpreter: a copied venv's scripts name another one in their #!
         subprocess.run([
             sys.executable, '-c', 'import sys; from model_archiver.model_packaging import '
@@ -284,6 +337,7 @@ def main(argv=None):
             parser.error(f'--handler-setting {item!r}: its value is not a YAML scalar')
     try:  # a bad value would fail every worker at its start
         worker_threads(handler_settings.get('threads', AUTO), workers=1)
+        check_backend_setting(handler_settings.get('backend', DEFAULT_BACKEND))
     except ValueError as error:
         parser.error(str(error))
     weights = Path(args.weights)

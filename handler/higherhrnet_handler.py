@@ -20,13 +20,14 @@ from ts.utils.util import PredictionException
 from higherhrnet.handler.budget import (DEFAULT_MAX_IMAGES, DEFAULT_MAX_MEGAPIXELS, BatchClock,
                                         RequestLimits, check_cost, check_image_count,
                                         check_image_pixels, image_megapixels)
-from higherhrnet.handler.errors import Overloaded, one_line
+from higherhrnet.handler.errors import BadRequest, Overloaded, one_line
 from higherhrnet.handler.image import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, open_image, to_bgr
 from higherhrnet.handler.options import parse_options
 from higherhrnet.handler import kserve_v2
 from higherhrnet.handler.request import KSERVE_V1, KSERVE_V2, parse_request
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def import PoseEstimator
+from higherhrnet.model_def.inference.backends import DEFAULT_BACKEND, InputRefused
 from higherhrnet.model_def.inference.serialize import people_to_json
 from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE
 
@@ -38,7 +39,10 @@ BATCH_SIZE_HEADER = 'x-higherhrnet-batch-size'
 DEFAULT_RESPONSE_TIMEOUT_S = 120
 # Keys of the ``handler`` section of model-config.yaml (handler/archive.py writes the first three).
 SETTINGS = ('config', 'weights', 'untrained', 'max_image_pixels', 'min_image_side',
-            'max_request_megapixels', 'max_images_per_request', 'threads')
+            'max_request_megapixels', 'max_images_per_request', 'threads', 'backend', 'onnx', 'backend_options')
+# Where a worker keeps compiled models and TensorRT engines between starts: set by our server for its
+# run dir (handler/server.py); without it, a folder beside the unpacked archive.
+MODEL_CACHE_VARIABLE = 'HIGHERHRNET_MODEL_CACHE'
 
 
 class HigherHRNetHandler:
@@ -70,10 +74,19 @@ class HigherHRNetHandler:
         gpu_id = properties.get('gpu_id')
         device = f'cuda:{gpu_id}' if torch.cuda.is_available() and gpu_id is not None else 'cpu'
         logger.info('worker on %s with %d intra-op threads (%d workers)', device, threads, workers)
+        backend = settings.get('backend', DEFAULT_BACKEND)
+        backend_options = {}
+        if backend != DEFAULT_BACKEND:
+            # the graph exported and checked at `make archive`; compiled models and engines are cached
+            cache_dir = os.environ.get(MODEL_CACHE_VARIABLE) or os.path.join(model_dir, 'model_cache')
+            backend_options = dict(settings.get('backend_options') or {}, threads=threads, cache_dir=cache_dir)
+            if settings.get('onnx'):
+                backend_options['onnx_path'] = os.path.join(model_dir, settings['onnx'])
+            logger.info('network backend %s (model cache %s)', backend, cache_dir)
         self.estimator = PoseEstimator.from_config(
             os.path.join(model_dir, settings['config']),
             checkpoint=os.path.join(model_dir, settings['weights']),
-            device=device)
+            device=device, backend=backend, **({'backend_options': backend_options} if backend_options else {}))
         self.untrained = bool(settings.get('untrained', False))
         if self.untrained:
             logger.warning('this archive was made with WEIGHTS=untrained: %s; every answer says "untrained": '
@@ -85,7 +98,8 @@ class HigherHRNetHandler:
         self.request_limits = RequestLimits(
             max_megapixels=float(settings.get('max_request_megapixels', DEFAULT_MAX_MEGAPIXELS)),
             max_images=int(settings.get('max_images_per_request', DEFAULT_MAX_IMAGES)))
-        # The first call pays for lazy set-up (allocations, cuDNN autotuning): not the first user.
+        # The first call pays for lazy set-up (allocations, cuDNN autotuning; a backend's compile was
+        # paid above): not the first user.
         # Its time, lazy set-up included, is the clock's first (high) estimate of this machine's speed.
         input_size = self.estimator.test_cfg['input_size']
         started = time.perf_counter()
@@ -198,6 +212,8 @@ class HigherHRNetHandler:
         except Exception as error:  # noqa: BLE001
             requests = sorted({index for index, _ in members})
             if len(requests) == 1:
+                if isinstance(error, InputRefused):  # what the backend cannot take (a TensorRT engine's sizes)
+                    error = BadRequest(f'this server cannot run this image: {error}')
                 failed[requests[0]] = error
                 return {}
         results = {}

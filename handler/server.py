@@ -62,6 +62,8 @@ def torchserve_environment(run_dir):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     # mmengine writes a cache on import; keep it out of the home folder.
     env.setdefault('XDG_CACHE_HOME', str(run_dir / 'cache'))
+    # compiled models (OpenVINO) and TensorRT engines of the network backends, kept between worker starts
+    env.setdefault('HIGHERHRNET_MODEL_CACHE', str(run_dir / 'model_cache'))
     return env
 
 

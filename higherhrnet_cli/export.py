@@ -51,7 +51,7 @@ def weights_description(half):
 def run(args):
     import torch
 
-    from . import network_export
+    from higherhrnet.model_def.inference.backends import network_export
 
     output = Path(args.output)
     if args.format == 'tensorrt':

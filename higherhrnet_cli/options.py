@@ -27,6 +27,9 @@ def add_model_arguments(parser, *, test_options=True):
                             'on every run; meaningless poses, and the pictures say so)')
     group.add_argument('--device', default='cpu', help="torch device, e.g. cpu or cuda:0 (default cpu)")
     if test_options:
+        group.add_argument('--backend', default='torch', metavar='NAME',
+                           help='what runs the network: torch (default), onnxruntime, openvino (CPU) or tensorrt '
+                                '(NVIDIA GPUs); the rest of the pipeline is the same')
         group.add_argument('--fp16', action='store_true',
                            help='half-precision network on CUDA, BatchNorm in float32 (the official test of '
                                 'the 640 models)')
@@ -58,12 +61,17 @@ def load_estimator(args):
     from higherhrnet.model_def import PoseEstimator
     from higherhrnet.model_def.untrained import UNTRAINED_MESSAGE, untrained_state_dict
 
+    from higherhrnet.model_def.inference.backends import check_backend
+
+    # before the untrained-weights warning and any loading: an unknown or missing backend is one line
+    check_backend(getattr(args, 'backend', 'torch'))
     checkpoint = args.checkpoint
     if checkpoint is None:
         print(f'warning: no --checkpoint given: {UNTRAINED_MESSAGE}', file=sys.stderr)
         checkpoint = untrained_state_dict(args.config)
     return PoseEstimator.from_config(args.config, checkpoint=checkpoint, device=args.device,
-                                     fp16=getattr(args, 'fp16', False), **estimator_options(args))
+                                     fp16=getattr(args, 'fp16', False), backend=getattr(args, 'backend', 'torch'),
+                                     **estimator_options(args))
 
 
 def add_image_io_arguments(parser):

@@ -21,6 +21,7 @@ from ..checkpoint import load_official_checkpoint
 from ..configs import load_config, resolve_config
 from ..grouping import group_keypoints
 from ..untrained import load_untrained_weights
+from .backends import DEFAULT_BACKEND, build_networks, check_backend
 from .test_time_augmentation import aggregate_scales, scale_maps
 from .geometry import check_interpolation, get_final_preds, get_multi_scale_size, resize_align_multi_scale
 
@@ -113,22 +114,39 @@ class PoseEstimator:
     lower case) and the pipeline options ``filter_redundant_poses``, ``max_batch_size``,
     ``return_heatmaps``, ``interpolation`` (OpenCV flags of the resize); they become the defaults of
     ``predict``.
+
+    ``backend`` runs the network (only the network: everything else is the same pipeline): ``torch``
+    (the model), ``onnxruntime``, ``openvino`` (CPU) or ``tensorrt`` (NVIDIA GPUs), the last three on
+    the model's ONNX graph. ``backend_options``: ``onnx_path`` (a graph exported by ``higherhrnet
+    export``, else the model is exported now), ``cache_dir`` (compiled models and engines kept for
+    the next start), ``threads`` (default: PyTorch's) and the backend's own (openvino's
+    ``precision``; tensorrt's profile sizes).
     """
 
-    def __init__(self, model, device='cpu', fp16=False, **options):
+    def __init__(self, model, device='cpu', fp16=False, backend=DEFAULT_BACKEND, backend_options=None, **options):
+        # before anything is loaded or exported: a missing runtime costs one line
+        check_backend(backend)
         self.devices = _as_devices(device)
+        check_backend(backend, [d.type for d in self.devices])
         if fp16 and any(d.type != 'cuda' for d in self.devices):
             raise ValueError('fp16=True needs CUDA devices: half-precision convolutions are not '
                              'supported (or far slower) on the CPU; use fp32 there')
         self.fp16 = bool(fp16)
+        self.backend = backend
         self.dataset_meta = dict(model.dataset_meta)
         self.num_joints = model.num_joints
         self.test_cfg = {**OFFICIAL_TEST_CFG, **model.test_cfg}
         self.options = {**PIPELINE_DEFAULTS}
         self._set_options(self.test_cfg, self.options, options)
         model.eval()
-        self.replicas = [self._prepare(model, self.devices[0])]
-        self.replicas += [self._prepare(copy.deepcopy(model), d) for d in self.devices[1:]]
+        if backend == DEFAULT_BACKEND:
+            if backend_options:
+                raise TypeError(f'backend_options are for the other backends, not torch: {sorted(backend_options)}')
+            self.replicas = [self._prepare(model, self.devices[0])]
+            self.replicas += [self._prepare(copy.deepcopy(model), d) for d in self.devices[1:]]
+        else:
+            # the runtime holds the network from here on (the model's weights are in its graph)
+            self.replicas = build_networks(backend, model, self.devices, fp16=self.fp16, **(backend_options or {}))
         self.config_name = None
         # Set to a dict to collect the seconds of each stage (preprocess, network, aggregation,
         # grouping, back-projection) over the following predict calls: the handler (metrics) and
@@ -136,16 +154,18 @@ class PoseEstimator:
         self.stage_seconds = None
 
     @classmethod
-    def from_config(cls, config, checkpoint=None, device='cpu', **options):
+    def from_config(cls, config, checkpoint=None, device='cpu', backend=DEFAULT_BACKEND, **options):
         """Build the model of a config (path, or name in registry/configs) and load an official checkpoint
         (a file or a loaded dict); without one, the seeded untrained weights and an ``UntrainedWeightsWarning``."""
+        check_backend(backend)
+        check_backend(backend, [d.type for d in _as_devices(device)])
         path = resolve_config(config)
         model = MODELS.build(load_config(path).model)
         if checkpoint is None:
             load_untrained_weights(model)
         else:
             load_official_checkpoint(model, checkpoint)
-        estimator = cls(model, device=device, **options)
+        estimator = cls(model, device=device, backend=backend, **options)
         estimator.config_name = path.stem
         return estimator
 
@@ -332,8 +352,9 @@ class PoseEstimator:
         count = len(inputs)
         if with_flip:
             inputs = torch.cat([inputs, torch.flip(inputs, [3])])
-        if self.fp16:
-            inputs = inputs.half()
+        if self.fp16 and self.backend == DEFAULT_BACKEND:
+            inputs = inputs.half()  # the other backends take float32 and cast inside their graph
+        # (ONNX Runtime and OpenVINO pick kernels per shape too: one input a pass on the CPU for them as well)
         step = 1 if inputs.device.type == 'cpu' else max_batch_size
         pieces = [model(inputs[i:i + step]) for i in range(0, len(inputs), step)]
         outputs = [torch.cat([piece[k] for piece in pieces]).float() for k in range(len(pieces[0]))]

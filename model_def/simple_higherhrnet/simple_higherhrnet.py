@@ -36,7 +36,7 @@ from ..keypoint_sets.metainfo import model_dataset_meta
 from ..inference.estimator import IMAGENET_MEAN, IMAGENET_STD, PoseEstimator
 from ..untrained import load_untrained_weights
 from .heatmap_parser import HeatmapParser
-from ..inference.tensorrt_network import TensorRTNetwork
+from ..inference.backends.tensorrt_network import TensorRTNetwork
 from ..inference.geometry import check_interpolation
 
 ENGINE_SUFFIXES = ('.engine', '.trt', '.plan')

@@ -9,7 +9,7 @@ import torch
 
 from cli_testdata import tiny_coco_model  # noqa: F401 (fixture)
 from higherhrnet.cli.main import main
-from higherhrnet.cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx, onnx_forward
+from higherhrnet.model_def.inference.backends.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx, onnx_forward
 
 HAS_TENSORRT = importlib.util.find_spec('tensorrt') is not None
 

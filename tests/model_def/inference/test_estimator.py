@@ -8,21 +8,14 @@ import json
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import MODELS
 
 from conftest import CONFIG_DIR, load_detweights, reference_path
+from inference_testdata import SETTINGS, build_tiny_model, synthetic_images
 from higherhrnet.model_def import PoseEstimator
-from higherhrnet.model_def.checkpoint import load_official_checkpoint, to_official_state_dict
+from higherhrnet.model_def.checkpoint import to_official_state_dict
 from higherhrnet.model_def.inference.estimator import pose_bboxes, redundant_pose_mask
 from higherhrnet.model_def.untrained import UntrainedWeightsWarning, untrained_state_dict
 
-SETTINGS = {
-    'noflip_ss': dict(flip_test=False, scale_factor=[1]),
-    'noflip_ms': dict(flip_test=False, scale_factor=[0.5, 1.0, 2.0]),
-    'flip_ss': dict(flip_test=True, scale_factor=[1]),
-    'flip_ms': dict(flip_test=True, scale_factor=[0.5, 1.0, 2.0]),
-}
 
 
 @pytest.fixture(scope='module')
@@ -45,27 +38,10 @@ def golden_results(w32, golden):
     return {name: w32.predict(image, return_heatmaps=True, **cfg) for name, cfg in SETTINGS.items()}
 
 
-def build_tiny_model(config='higherhrnet_w32_coco_512'):
-    """A width-8 HigherHRNet with deterministic (detweights) weights."""
-    cfg = Config.fromfile(str(CONFIG_DIR / f'{config}.py'))
-    cfg.model.backbone.width = 8
-    cfg.model.head.in_channels = 8
-    model = MODELS.build(cfg.model)
-    keys = [[key, list(value.shape)] for key, value in to_official_state_dict(model).items()]
-    load_official_checkpoint(model, load_detweights().make_state_dict(keys))
-    return model
-
-
 @pytest.fixture(scope='module')
 def tiny():
     # a small input size keeps the width-8 runs cheap
     return PoseEstimator(build_tiny_model(), input_size=256)
-
-
-def synthetic_images():
-    rng = np.random.RandomState(7)
-    sizes = [(180, 240), (120, 100), (180, 240), (240, 180), (180, 240)]
-    return [rng.randint(0, 256, size=(h, w, 3), dtype=np.uint8) for h, w in sizes]
 
 
 def assert_same_results(a, b):

@@ -8,7 +8,7 @@ import torch
 from mmengine.registry import MODELS
 
 from higherhrnet.model_def.simple_higherhrnet.simple_higherhrnet import config_for
-from higherhrnet.model_def.inference.tensorrt_network import TensorRTNetwork
+from higherhrnet.model_def.inference.backends.tensorrt_network import TensorRTNetwork
 
 HAS_TENSORRT_GPU = importlib.util.find_spec('tensorrt') is not None and torch.cuda.is_available()
 
@@ -28,7 +28,7 @@ def test_an_engine_runs_on_a_gpu_only(tmp_path):
 
 @pytest.mark.skipif(not HAS_TENSORRT_GPU, reason='needs the tensorrt package and a CUDA GPU')
 def test_engine_outputs_equal_pytorch(tmp_path):
-    from higherhrnet.cli.network_export import build_tensorrt_engine, export_onnx
+    from higherhrnet.model_def.inference.backends.network_export import build_tensorrt_engine, export_onnx
 
     network = MODELS.build(config_for(8, 17, 256).model).eval().cuda()
     onnx_path = export_onnx(network, tmp_path / 'tiny.onnx', sample_size=(256, 256))

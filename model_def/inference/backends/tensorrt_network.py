@@ -7,12 +7,15 @@ as float32 tensors on that GPU. It carries ``num_joints`` (read from the engine)
 ``dataset_meta`` like the PyTorch model, so ``PoseEstimator`` runs it unchanged.
 
 Written for the TensorRT 10 Python API (named I/O tensors, ``execute_async_v3``). The engine's
-tensor names are defined here; the export (``higherhrnet.cli.network_export``) imports them, so
+tensor names are defined here; the export (``network_export``) imports them, so
 that running an engine does not import the command-line package.
 """
 from pathlib import Path
 
 import torch
+
+from .catalogue import InputRefused
+from .device_module import DeviceModule
 
 INPUT_NAME = 'image'
 OUTPUT_NAMES = ('heatmaps_and_tags', 'heatmaps_half')
@@ -38,7 +41,7 @@ def _torch_dtype(trt, data_type):
     return dtypes[data_type]
 
 
-class TensorRTNetwork(torch.nn.Module):
+class TensorRTNetwork(DeviceModule):
     """A serialised TensorRT engine of the network, called like the PyTorch network (module docstring).
 
     Args:
@@ -48,7 +51,6 @@ class TensorRTNetwork(torch.nn.Module):
     """
 
     def __init__(self, engine_path, device='cuda', test_cfg=None, dataset_meta=None):
-        super().__init__()
         device = torch.device(device)
         if device.type != 'cuda':
             raise ValueError(f'a TensorRT engine runs on an NVIDIA GPU, not on {device}: pass a CUDA device '
@@ -61,13 +63,12 @@ class TensorRTNetwork(torch.nn.Module):
         engine_path = Path(engine_path)
         if not engine_path.is_file():
             raise FileNotFoundError(f'no TensorRT engine file {engine_path}: {BUILD_HINT}')
+        # an engine is bound to the GPU it was deserialised on
+        super().__init__(device)
         self.trt = trt
         self.engine_path = engine_path
         self.test_cfg = dict(test_cfg or {})
         self.dataset_meta = dict(dataset_meta or {})
-        # An engine is bound to the GPU it was deserialised on; this empty parameter tells code that
-        # asks a module where it runs (``next(model.parameters()).device``) which GPU that is.
-        self.device_marker = torch.nn.Parameter(torch.empty(0, device=device), requires_grad=False)
         with torch.cuda.device(device):
             self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
             self.engine = self.runtime.deserialize_cuda_engine(engine_path.read_bytes())
@@ -86,17 +87,13 @@ class TensorRTNetwork(torch.nn.Module):
         self.min_shape, _, self.max_shape = (tuple(shape) for shape in
                                              self.engine.get_tensor_profile_shape(INPUT_NAME, 0))
 
-    @property
-    def device(self):
-        return self.device_marker.device
-
     def forward(self, image):
         if image.ndim != 4 or image.shape[1] != 3:
             raise ValueError(f'expected an image batch [N, 3, H, W], got {list(image.shape)}')
         height, width = image.shape[2:]
         (_, _, min_h, min_w), (max_batch, _, max_h, max_w) = self.min_shape, self.max_shape
         if not (min_h <= height <= max_h and min_w <= width <= max_w):
-            raise ValueError(f'input {height} x {width} is outside the sizes {self.engine_path.name} was built for '
+            raise InputRefused(f'input {height} x {width} is outside the sizes {self.engine_path.name} was built for '
                              f'({min_h} x {min_w} to {max_h} x {max_w}): rebuild it with other --min-size / '
                              '--max-size')
         image = image.to(self.device, self.input_dtype).contiguous()
@@ -122,3 +119,62 @@ class TensorRTNetwork(torch.nn.Module):
         if not self.context.execute_async_v3(stream.cuda_stream):
             raise RuntimeError(f'TensorRT failed to run {self.engine_path.name} (see its log above)')
         return [output.float() for output in outputs]
+
+
+def engine_cache_name(onnx_path, device, fp16):
+    """The file name of the engine of ``onnx_path`` for the GPU ``device``: an engine only runs on
+    the TensorRT version and GPU model that built it, so both are part of the name with the graph's
+    hash and the precision."""
+    import hashlib
+    import re
+
+    trt = import_tensorrt()
+    digest = hashlib.sha256(Path(onnx_path).read_bytes()).hexdigest()[:12]
+    gpu = re.sub(r'[^A-Za-z0-9]+', '-', torch.cuda.get_device_name(device)).strip('-')
+    return f'higherhrnet-{digest}-{gpu}-trt{trt.__version__}-{"fp16" if fp16 else "fp32"}.engine'
+
+
+class TensorRTEngineNetwork(TensorRTNetwork):
+    """The engine of the ONNX graph ``onnx_path`` for ``device``, built once into ``cache_dir``
+    (a worker's first start pays the build, its restarts load the file) and rebuilt when the cached
+    file does not load (another TensorRT or GPU wrote it). ``fp16``: a float16 engine (TensorRT's FP16
+    flag, or a graph exported with half weights on TensorRT 11; ``half_onnx_path`` gives that one).
+    Inputs outside the profile sizes (``min_size``..``max_size``, batch up to ``max_batch_size``) are
+    refused with one line."""
+
+    def __init__(self, onnx_path, device='cuda', threads=None, cache_dir=None, fp16=False, half_onnx_path=None,
+                 min_size=256, opt_size=512, max_size=1280, max_batch_size=8):
+        import logging
+        import tempfile
+
+        from .network_export import build_tensorrt_engine, tensorrt_has_fp16_flag
+
+        device = torch.device(device)
+        if device.type != 'cuda':
+            raise ValueError(f'a TensorRT engine runs on an NVIDIA GPU, not on {device}: pass a CUDA device '
+                             "such as 'cuda:0'")
+        import_tensorrt()
+        if not torch.cuda.is_available():
+            raise RuntimeError('a TensorRT engine needs CUDA, which is not available on this machine')
+        if fp16 and not tensorrt_has_fp16_flag():
+            if half_onnx_path is None:
+                raise ValueError('this TensorRT has no FP16 flag: an fp16 engine needs the graph exported '
+                                 'with half weights (half_onnx_path)')
+            onnx_path, use_flag = half_onnx_path, False
+        else:
+            use_flag = fp16
+        cache_dir = Path(cache_dir or tempfile.mkdtemp(prefix='higherhrnet-trt-'))
+        engine = cache_dir / engine_cache_name(onnx_path, device, fp16)
+        log = logging.getLogger(__name__)
+        build = dict(fp16=use_flag, min_size=min_size, opt_size=opt_size, max_size=max_size,
+                     max_batch_size=max_batch_size)
+        if not engine.is_file():
+            log.info('building the TensorRT engine %s (once per GPU model and TensorRT version)', engine)
+            build_tensorrt_engine(onnx_path, engine, **build)
+        try:
+            super().__init__(engine, device)
+        except (RuntimeError, ValueError) as error:
+            # built by another TensorRT or for another GPU model: build it again, then start afresh
+            log.warning('cached engine %s does not load (%s): rebuilding it', engine, str(error).splitlines()[0])
+            build_tensorrt_engine(onnx_path, engine, **build)
+            super().__init__(engine, device)

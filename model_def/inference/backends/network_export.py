@@ -20,7 +20,7 @@ import torch
 
 from higherhrnet.model_def.pose_estimators.higherhrnet import INPUT_MULTIPLE
 # the engine's tensor names: defined where engines are run, so that running one needs no CLI import
-from higherhrnet.model_def.inference.tensorrt_network import INPUT_NAME, OUTPUT_NAMES
+from .tensorrt_network import INPUT_NAME, OUTPUT_NAMES
 
 DYNAMIC_AXES = {
     INPUT_NAME: {0: 'batch', 2: 'height', 3: 'width'},
