@@ -59,7 +59,7 @@ class PoseVisualizationHook(Hook):
 
     def before_run(self, runner):
         if self.enable and not isinstance(runner.visualizer, PoseVisualizer):
-            raise TypeError('PoseVisualizationHook draws through higherhrnet.PoseVisualizer, the config has '
+            raise ValueError('PoseVisualizationHook draws through higherhrnet.PoseVisualizer, the config has '
                             f"{type(runner.visualizer).__name__}: set visualizer=dict(type='higherhrnet.PoseVisualizer', "
                             'vis_backends=[...])')
         if self.enable and self.out_dir is not None:
