@@ -6,23 +6,19 @@ from mmengine.visualization import Visualizer
 
 from higherhrnet.registry import VISUALIZERS
 
+from ..arrays import as_numpy
 from .drawing import draw_people
 from .maps import heatmap_picture, tag_picture
-
-
-def _as_numpy(value):
-    # predictions arrive as tensors (possibly on the GPU) or as arrays
-    return value.detach().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
 
 
 def people_of(data_sample):
     """``(keypoints [P, K, 3] (x, y, score), bboxes [P, 4], scores [P])`` of a data sample's ``pred_instances``
     (the fields ``HigherHRNet.predict`` sets)."""
     people = data_sample.pred_instances
-    keypoints = _as_numpy(people.keypoints).astype(np.float32)
-    joint_scores = _as_numpy(people.keypoint_scores).astype(np.float32)
+    keypoints = as_numpy(people.keypoints).astype(np.float32)
+    joint_scores = as_numpy(people.keypoint_scores).astype(np.float32)
     return (np.concatenate([keypoints, joint_scores[..., None]], axis=-1),
-            _as_numpy(people.bboxes).astype(np.float32), _as_numpy(people.scores).astype(np.float32))
+            as_numpy(people.bboxes).astype(np.float32), as_numpy(people.scores).astype(np.float32))
 
 
 @VISUALIZERS.register_module()
