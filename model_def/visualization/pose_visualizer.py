@@ -43,6 +43,16 @@ class PoseVisualizer(Visualizer):
         self.draw_bbox = draw_bbox
         self.dataset_meta = {}
 
+    # mmengine's Visualizer keeps dataset_meta on the master process only (getter and setter master_only);
+    # with ``out_file`` every process draws its own images, so every one keeps the keypoint set.
+    @property
+    def dataset_meta(self):
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta):
+        self._dataset_meta = dataset_meta
+
     def pose_picture(self, image, data_sample, maps=None):
         """RGB uint8 picture: the image with its people, then (with ``maps``) its heatmaps and its tag map.
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -80,6 +81,8 @@ class PoseVisualizationHook(Hook):
     def _draw(self, runner, mode, data_batch, outputs, out_dir):
         if not self.enable or not outputs:
             return
+        if out_dir is None and not is_main_process():
+            return  # the backends write on the main process only: the others would draw for nothing
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         visualizer = runner.visualizer
         visualizer.dataset_meta = model.dataset_meta
