@@ -41,7 +41,9 @@ class PoseVisualizationHook(Hook):
 
     Args:
         enable: draw at all.
-        interval: draw the images 0, interval, 2 * interval, ... of each run (counted per process).
+        interval: draw the images 0, interval, 2 * interval, ... of each run, counted among a process's
+            images: under DDP the main process's share in validation (only it writes to the backends),
+            every process's own with ``out_dir``.
         show_heatmaps: also the maps, from one more network pass on each drawn image (the test loop's
             predictions carry only the people): about 1 / interval more network time.
         out_dir: folder for the test pictures (created); None: backends only.
@@ -61,8 +63,8 @@ class PoseVisualizationHook(Hook):
     def before_run(self, runner):
         if self.enable and not isinstance(runner.visualizer, PoseVisualizer):
             raise ValueError('PoseVisualizationHook draws through higherhrnet.PoseVisualizer, the config has '
-                            f"{type(runner.visualizer).__name__}: set visualizer=dict(type='higherhrnet.PoseVisualizer', "
-                            'vis_backends=[...])')
+                             f"{type(runner.visualizer).__name__}: set visualizer=dict(type='higherhrnet.PoseVisualizer', "
+                             'vis_backends=[...])')
         if self.enable and self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
 
