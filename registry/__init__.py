@@ -11,6 +11,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 # The network, its loss and its data preprocessor.
@@ -27,5 +28,8 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, scope='higherhrnet',
 
 # Training-loop hooks.
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='higherhrnet', locations=['higherhrnet.model_def.engine'])
+# The picture of an image's predicted people (and maps) that the visualization hook hands to the vis backends.
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='higherhrnet',
+                       locations=['higherhrnet.model_def.visualization'])
 
-__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS']
+__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS']

@@ -1,4 +1,4 @@
 """Training-loop additions to mmengine's Runner, registered in ``registry.HOOKS`` on import."""
-from .hooks import WeightsOnlyCheckpointHook
+from .hooks import PoseVisualizationHook, WeightsOnlyCheckpointHook
 
-__all__ = ['WeightsOnlyCheckpointHook']
+__all__ = ['PoseVisualizationHook', 'WeightsOnlyCheckpointHook']

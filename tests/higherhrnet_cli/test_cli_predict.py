@@ -81,3 +81,33 @@ def test_without_checkpoint_the_seeded_weights_find_the_same_people_and_the_pict
     annotated = cv2.imread(str(tmp_path / 'first' / 'a.png'))
     assert not (original[:20, :120] > 200).all(axis=2).any()
     assert (annotated[:20, :120] > 200).all(axis=2).sum() > 30
+
+
+def test_heatmaps_writes_the_maps_over_each_image_and_says_where(tmp_path, tiny_coco_model, capsys):
+    config, checkpoint = tiny_coco_model
+    image = synthetic_image(96, 128, seed=3)
+    cv2.imwrite(str(tmp_path / 'a.png'), image)
+    out = tmp_path / 'out'
+    assert main(['predict', str(tmp_path / 'a.png'), '--out', str(out), '--config', str(config),
+                 '--checkpoint', str(checkpoint), '--no-flip-test', '--heatmaps']) == 0
+    assert sorted(p.name for p in out.iterdir()) == ['a.json', 'a.png', 'a_heatmaps.png', 'a_tags.png']
+    printed = capsys.readouterr().out
+    assert f'a: maps in {out / "a_heatmaps.png"}, {out / "a_tags.png"}' in printed
+    assert 'wrote 4 files' in printed
+    heatmaps, tags = (cv2.imread(str(out / f'a_{kind}.png')) for kind in ('heatmaps', 'tags'))
+    for picture in (heatmaps, tags):
+        assert picture.shape == image.shape
+        assert not np.array_equal(picture, image)
+    assert not np.array_equal(heatmaps, tags)
+    # the JSON is the one without --heatmaps
+    assert main(['predict', str(tmp_path / 'a.png'), '--out', str(tmp_path / 'plain'), '--config', str(config),
+                 '--checkpoint', str(checkpoint), '--no-flip-test']) == 0
+    assert (tmp_path / 'plain' / 'a.json').read_text() == (out / 'a.json').read_text()
+
+
+def test_heatmaps_refuses_an_input_whose_name_its_maps_would_take(tmp_path, capsys):
+    for name in ('a.png', 'a_tags.png'):
+        cv2.imwrite(str(tmp_path / name), synthetic_image(64, 64))
+    assert main(['predict', str(tmp_path), '--out', str(tmp_path / 'out'), '--heatmaps']) == 2
+    error = capsys.readouterr().err
+    assert error.count('\n') == 1 and 'a_tags.png' in error and 'would overwrite' in error

@@ -1,5 +1,6 @@
-"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint.
-The config is a 640 one, whose mixed precision needs CUDA: on the CPU it trains in float32."""
+"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint, and two
+test processes draw every test image (each its own half) with --show-dir. The config is a 640 one, whose
+mixed precision needs CUDA: on the CPU it trains in float32."""
 import os
 import subprocess
 import sys
@@ -27,3 +28,14 @@ def test_two_processes_train_validate_and_checkpoint(tmp_path):
     checkpoint = load_checkpoint_file(work_dir / 'epoch_1.pth')
     assert checkpoint['meta']['iter'] == 1
     assert not any(key.startswith('module.') for key in checkpoint['state_dict'])
+
+    # every process draws its own test images into the one folder (the keypoint set known on each)
+    show_dir = tmp_path / 'shown'
+    completed = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc-per-node', '2',
+         '-m', 'higherhrnet.cli.main', 'test', str(config), str(work_dir / 'epoch_1.pth'), '--launcher', 'pytorch',
+         '--work-dir', str(tmp_path / 'test_dir'), '--show-dir', str(show_dir)],
+        cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    images = sorted((tmp_path / 'data' / 'images' / 'val2017').glob('*.jpg'))
+    assert sorted(p.name for p in show_dir.iterdir()) == [image.name for image in images]

@@ -5,12 +5,8 @@ from mmengine.logging import print_log
 
 from higherhrnet.registry import METRICS
 
+from ...arrays import as_numpy
 from ..keypoint_ap import STATS_NAMES, ap_table, keypoint_ap, load_ground_truth, result_rows, write_results
-
-
-def _as_numpy(value):
-    # predictions arrive as tensors from the model (possibly on the GPU) or as arrays from the tools
-    return value.detach().cpu().numpy() if hasattr(value, 'detach') else np.asarray(value)
 
 
 @METRICS.register_module()
@@ -75,12 +71,12 @@ class CocoKeypointAP(BaseMetric):
             if hasattr(sample, 'to_dict'):
                 sample = sample.to_dict()
             people = sample['pred_instances']
-            keypoints = _as_numpy(people['keypoints']).astype(np.float32)
-            joint_scores = _as_numpy(people['keypoint_scores']).astype(np.float32)
+            keypoints = as_numpy(people['keypoints']).astype(np.float32)
+            joint_scores = as_numpy(people['keypoint_scores']).astype(np.float32)
             self.results.append({
                 'img_id': sample['img_id'],
                 'keypoints': np.concatenate([keypoints, joint_scores[..., None]], axis=-1),  # x, y, score
-                'scores': _as_numpy(people['scores']).astype(np.float32),
+                'scores': as_numpy(people['scores']).astype(np.float32),
             })
 
     def score(self, results):
