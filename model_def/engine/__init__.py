@@ -1,4 +1,6 @@
-"""Training-loop additions to mmengine's Runner, registered in ``registry.HOOKS`` on import."""
-from .hooks import WeightsOnlyCheckpointHook
+"""Training-loop additions to mmengine's Runner, registered in ``registry.HOOKS`` and
+``registry.LOG_PROCESSORS`` on import."""
+from .hooks import CheckpointOverPretrainedHook, ScheduleFitHook, WeightsOnlyCheckpointHook
+from .log_processor import SignificantLogProcessor
 
-__all__ = ['WeightsOnlyCheckpointHook']
+__all__ = ['CheckpointOverPretrainedHook', 'ScheduleFitHook', 'WeightsOnlyCheckpointHook', 'SignificantLogProcessor']

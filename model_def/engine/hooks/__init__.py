@@ -1,3 +1,5 @@
+from .checkpoint_over_pretrained_hook import CheckpointOverPretrainedHook
+from .schedule_fit_hook import ScheduleFitHook
 from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
-__all__ = ['WeightsOnlyCheckpointHook']
+__all__ = ['CheckpointOverPretrainedHook', 'ScheduleFitHook', 'WeightsOnlyCheckpointHook']

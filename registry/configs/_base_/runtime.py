@@ -27,10 +27,20 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='coco/AP', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
-# project's tools, which never unpickle code.
-custom_hooks = [dict(type='higherhrnet.WeightsOnlyCheckpointHook')]
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+custom_hooks = [
+    # Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
+    # project's tools, which never unpickle code.
+    dict(type='higherhrnet.WeightsOnlyCheckpointHook'),
+    # A run that loads or resumes a checkpoint does not read the backbone's ImageNet file: the
+    # checkpoint replaces those weights.
+    dict(type='higherhrnet.CheckpointOverPretrainedHook'),
+    # A warning per setting (checkpoint and validation interval, lr milestones) that does not fit the
+    # data's iterations per epoch, e.g. on a fine-tune of a few images.
+    dict(type='higherhrnet.ScheduleFitHook'),
+]
+# Loss terms with 3 significant digits (push and pull are ~1e-4); in a multi-process run they are the
+# means over the processes (HigherHRNet.parse_losses).
+log_processor = dict(type='higherhrnet.SignificantLogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 # Local files only; `higherhrnet train --tensorboard` adds TensorBoard (pip install tensorboard).
 visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
