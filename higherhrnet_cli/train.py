@@ -59,12 +59,11 @@ def _set_threads(threads):
 
 def _drop_backbone_init(cfg):
     """--from-scratch: the backbone's pretrained init_cfg goes; the model's own (official) init stays."""
-    from mmengine.logging import print_log
-
     backbone = cfg.model.backbone
     if backbone.get('init_cfg') is not None:
-        print_log(f'--from-scratch: model.backbone.init_cfg {dict(backbone.init_cfg)} dropped, the official '
-                  'Normal(0, 0.001) initialisation of the model remains', logger='current')
+        # printed: the run's logger does not exist yet
+        print(f'--from-scratch: model.backbone.init_cfg {dict(backbone.init_cfg)} dropped, the official '
+              'Normal(0, 0.001) initialisation of the model remains', flush=True)
     backbone.init_cfg = None
 
 
