@@ -128,7 +128,7 @@ def run(args):
         cfg.resume, cfg.load_from = True, str(latest_checkpoint(cfg.work_dir))
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
-    if cfg.get('load_from'):
+    if cfg.get('load_from') and '://' not in str(cfg.load_from):  # a URL is mmengine's to fetch
         check_load_from(cfg, cfg.load_from, cfg.get('resume', False))
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
