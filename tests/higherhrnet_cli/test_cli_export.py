@@ -1,8 +1,5 @@
-"""ONNX export of a tiny model, checked against PyTorch with onnxruntime; the TensorRT build where it exists;
-a training checkpoint stripped to its weights (--format weights)."""
-import hashlib
+"""ONNX export of a tiny model, checked against PyTorch with onnxruntime; the TensorRT build where it exists."""
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import onnx
@@ -11,9 +8,7 @@ import pytest
 import torch
 
 from cli_testdata import tiny_coco_model  # noqa: F401 (fixture)
-from training_testdata import trained_run  # noqa: F401 (fixture)
 from higherhrnet.cli.main import main
-from higherhrnet.model_def import PoseEstimator
 from higherhrnet.cli.network_export import INPUT_NAME, OUTPUT_NAMES, export_onnx, onnx_forward
 
 HAS_TENSORRT = importlib.util.find_spec('tensorrt') is not None
@@ -102,24 +97,3 @@ def test_tensorrt_engine_builds(tmp_path, tiny_coco_model, fp16):
                  '--output', str(output), '--min-size', '64', '--max-size', '256', '--max-batch-size', '2']
     assert main(arguments + (['--fp16'] if fp16 else [])) == 0
     assert output.stat().st_size > 0
-
-
-def test_export_weights_strips_a_training_checkpoint_to_a_hash_named_weights_file(tmp_path, trained_run, capsys):
-    checkpoint = trained_run.work_dir / 'epoch_2.pth'
-    assert main(['export', '--format', 'weights', '--checkpoint', str(checkpoint),
-                 '--output', str(tmp_path / 'tiny_coco.pth')]) == 0
-    published = Path(capsys.readouterr().out.strip())
-    digest = hashlib.sha256(published.read_bytes()).hexdigest()
-    assert published == tmp_path / f'tiny_coco-{digest[:8]}.pth'
-    weights = torch.load(published, weights_only=True)
-    assert set(weights) == {'state_dict', 'meta'}  # no optimizer, message_hub, param_schedulers
-    assert published.stat().st_size < 0.5 * checkpoint.stat().st_size
-    estimator = PoseEstimator.from_config(trained_run.config, published)
-    trained = torch.load(checkpoint, weights_only=True)['state_dict']
-    assert all(torch.equal(value, trained[key]) for key, value in estimator.model.state_dict().items())
-
-
-def test_export_weights_without_a_checkpoint_says_so_in_one_line(tmp_path, capsys):
-    assert main(['export', '--format', 'weights', '--output', str(tmp_path / 'w.pth')]) == 2
-    error = capsys.readouterr().err
-    assert error == 'higherhrnet export: error: --format weights needs --checkpoint: the training checkpoint to strip\n'
