@@ -8,6 +8,7 @@ import shutil
 import cv2
 import torch
 
+from conftest import torch_on_one_thread
 from keypoint_testdata import draw_people, people_keypoints
 from training_testdata import trained_run  # noqa: F401 (fixture)
 from higherhrnet.cli.main import main
@@ -121,9 +122,10 @@ def test_from_scratch_with_threads_and_warnings_for_a_schedule_that_does_not_fit
     config = _config_with_missing_imagenet_file(trained_run, tmp_path)
     # batch 4 of the 4 images: 1 iteration per epoch, so a checkpoint every epoch is one every iteration
     work_dir = tmp_path / 'scratch'
-    assert main(['train', str(config), '--from-scratch', '--threads', '1', '--work-dir', str(work_dir),
-                 '--cfg-options', 'train_dataloader.batch_size=4', 'train_cfg.max_epochs=11',
-                 'train_cfg.val_interval=11']) == 0
+    with torch_on_one_thread():  # restores the threads of the test process, which --threads sets for good
+        assert main(['train', str(config), '--from-scratch', '--threads', '1', '--work-dir', str(work_dir),
+                     '--cfg-options', 'train_dataloader.batch_size=4', 'train_cfg.max_epochs=11',
+                     'train_cfg.val_interval=11']) == 0
     out = capsys.readouterr().out
     assert 'training with 1 intra-op thread(s) per process (set by --threads)' in out
     assert "--from-scratch: model.backbone.init_cfg {'type': 'Pretrained'" in out
