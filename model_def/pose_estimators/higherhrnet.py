@@ -26,6 +26,8 @@ OFFICIAL_INIT_CFG = [
 ]
 # The official loss settings of the released configs (see losses.HigherHRNetLoss).
 OFFICIAL_LOSS = dict(type='HigherHRNetLoss')
+# Whether this process has said that its logged losses are means over the processes (once a process).
+_means_announced = False
 
 
 def build_part(cfg):
@@ -193,9 +195,10 @@ def mean_over_processes(log_vars):
     values = torch.stack([value.detach().float() for value in log_vars.values()])
     dist.all_reduce(values)
     values /= world_size
-    if not getattr(mean_over_processes, 'said', False):
+    global _means_announced
+    if not _means_announced:
         print_log(f'losses in the log are means over {world_size} processes', logger='current')
-        mean_over_processes.said = True
+        _means_announced = True
     return type(log_vars)(zip(log_vars, values))
 
 
