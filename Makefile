@@ -35,7 +35,8 @@ learn: install
 # ---- TorchServe: make archive && make serve; make stop -------------------------------------------
 # CONFIG: any registry/configs/*.py (or your own config file); WEIGHTS: its checkpoint in any official
 # layout, or `untrained` for initialised weights (a smoke test: responses say "untrained": true).
-# `make archive` loads WEIGHTS into CONFIG's network first (a bad file fails in seconds) and, when the
+# `make archive` packs a training checkpoint's weights alone (no optimiser state), loads WEIGHTS into
+# CONFIG's network first (a bad file fails in seconds) and, when the
 # official pose_higher_hrnet_w32_512.pth is missing, downloads it (SHA-384 checked; handler/official_weights.py).
 CONFIG ?= registry/configs/higherhrnet_w32_coco_512.py
 WEIGHTS ?= weights/pose_higher_hrnet_w32_512.pth

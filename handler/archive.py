@@ -9,8 +9,9 @@ them as the installed project does), the weights and a
 model-config.yaml made from ``handler/model-config.yaml``. ``--weights untrained`` archives
 initialised weights for smoke tests; every response from such an archive says ``"untrained": true``.
 
-The weights are loaded into the config's network first, strictly and weights-only as the worker
-will: a file that is no checkpoint, or does not fit, fails here in seconds rather than as a worker
+A training checkpoint is archived as its weights alone (``state_dict`` and ``meta``; no optimiser
+state), so the archive is about the size of the weights. The weights are loaded into the config's
+network first, strictly and weights-only as the worker will: a file that is no checkpoint, or does not fit, fails here in seconds rather than as a worker
 restarting under ``make serve``. A missing official file with a download address
 (``official_weights.py``) is fetched and its checksum checked.
 """
@@ -170,6 +171,26 @@ def _untrained_weights(config, path):
     torch.save(untrained_state_dict(config), path)
 
 
+def _lean_weights(weights, folder):
+    """``weights``, or when it is a training checkpoint its weights and meta alone written to ``folder``
+    under the same name: the worker reads nothing else, and the optimiser's moments would double the
+    archive."""
+    import torch
+
+    from higherhrnet.model_def.checkpoint import load_checkpoint_file
+    from higherhrnet.model_def.weights_file import is_weights_only, weights_only
+
+    checkpoint = load_checkpoint_file(weights)
+    if is_weights_only(checkpoint):
+        return weights
+    kept = weights_only(checkpoint)
+    lean = folder / Path(weights).name
+    torch.save(kept, lean)
+    left_out = ', '.join(sorted(set(checkpoint) - set(kept)))
+    print(f'archiving the weights of {weights} without its training state ({left_out})', flush=True)
+    return lean
+
+
 class WeightsError(ValueError):
     """The weights file cannot be loaded into the config's network; the message says why."""
 
@@ -257,6 +278,8 @@ def build_archive(config, weights, export_path, *, model_name='higherhrnet', bat
         if untrained:
             weights = tmp / 'untrained_weights.pth'
             _untrained_weights(config, weights)
+        else:
+            weights = _lean_weights(weights, tmp)
         settings = yaml.safe_load(MODEL_CONFIG_TEMPLATE.read_text())
         settings['minWorkers'], settings['deviceType'] = _devices(workers, device)
         settings['maxWorkers'] = settings['minWorkers']

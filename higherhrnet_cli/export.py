@@ -15,11 +15,14 @@ def add_parser(subparsers):
                     '"heatmaps_and_tags" [N, 2K, H/4, W/4] (K heatmaps, then K tags) and "heatmaps_half" '
                     '[N, K, H/2, W/2]; batch, height and width are dynamic.')
     add_model_arguments(parser, test_options=False)
-    parser.add_argument('--format', choices=('onnx', 'tensorrt'), default='onnx',
+    parser.add_argument('--format', choices=('onnx', 'tensorrt', 'weights'), default='onnx',
                         help='onnx (default): an .onnx file, checked against PyTorch with onnxruntime; '
                              'tensorrt: an engine built from an ONNX export written beside it (needs the '
-                             'tensorrt package and an NVIDIA GPU)')
-    parser.add_argument('--output', required=True, help='the file to write (.onnx, or .engine / .plan)')
+                             'tensorrt package and an NVIDIA GPU); weights: the --checkpoint (a training '
+                             'checkpoint) without its optimiser and training state, written as '
+                             'OUTPUT-<first 8 hex digits of its sha256>.pth (mmpose\'s publish_model)')
+    parser.add_argument('--output', required=True,
+                        help='the file to write (.onnx, .engine / .plan, or .pth for weights)')
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset (default 17)')
     parser.add_argument('--fp16', dest='export_fp16', action='store_true',
                         help='half precision: ONNX with float16 weights (float32 input and outputs); for '
@@ -44,6 +47,16 @@ def timed_step(description):
     print(f'  done in {time.perf_counter() - start:.1f} s', flush=True)
 
 
+def publish(checkpoint, output):
+    """--format weights: the checkpoint's weights alone, named by their hash."""
+    from higherhrnet.model_def.weights_file import publish_weights
+
+    if not checkpoint:
+        raise ValueError('--format weights needs --checkpoint: the training checkpoint to strip')
+    print(publish_weights(checkpoint, output))
+    return 0
+
+
 def weights_description(half):
     return 'float16 weights, float32 input and outputs' if half else 'float32'
 
@@ -54,6 +67,8 @@ def run(args):
     from higherhrnet.model_def.inference.backends import network_export
 
     output = Path(args.output)
+    if args.format == 'weights':
+        return publish(args.checkpoint, output)
     if args.format == 'tensorrt':
         # Fail before the (slow) export when no engine can be built here.
         try:

@@ -18,6 +18,12 @@ def add_parser(subparsers):
     parser.add_argument('--resume', nargs='?', const='auto', metavar='CHECKPOINT',
                         help='continue a run: from CHECKPOINT, or without one from the latest checkpoint of '
                              'the work dir (model, optimiser, schedule, iteration)')
+    parser.add_argument('--from-scratch', action='store_true',
+                        help="no ImageNet backbone: drop model.backbone.init_cfg, every weight from the "
+                             'official Normal(0, 0.001) initialisation')
+    parser.add_argument('--threads', type=_positive_int, metavar='N',
+                        help="intra-op threads of each process (torch.set_num_threads; default: PyTorch's, "
+                             'i.e. OMP_NUM_THREADS or one per core); the number used is printed')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision with a dynamic loss scale (needs CUDA; the 640 configs use '
                              'it already, as the official FP16 training)')
@@ -31,6 +37,34 @@ def add_parser(subparsers):
                         help='also log to TensorBoard in the work dir (needs: pip install tensorboard)')
     add_runner_arguments(parser)
     parser.set_defaults(run=run)
+
+
+def _positive_int(text):
+    import argparse
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f'must be a positive integer, got {text!r}')
+    return int(text)
+
+
+def _set_threads(threads):
+    """Set (when given) and say the intra-op threads: on a shared or small machine the default, one per
+    core in every process, can be slower than fewer (see README, Training)."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    how = 'set by --threads' if threads else "PyTorch's default; --threads N sets it"
+    print(f'training with {torch.get_num_threads()} intra-op thread(s) per process ({how})', flush=True)
+
+
+def _drop_backbone_init(cfg):
+    """--from-scratch: the backbone's pretrained init_cfg goes; the model's own (official) init stays."""
+    backbone = cfg.model.backbone
+    if backbone.get('init_cfg') is not None:
+        # printed: the run's logger does not exist yet
+        print(f'--from-scratch: model.backbone.init_cfg {dict(backbone.init_cfg)} dropped, the official '
+              'Normal(0, 0.001) initialisation of the model remains', flush=True)
+    backbone.init_cfg = None
 
 
 def _set_precision(cfg, amp):
@@ -67,15 +101,35 @@ def latest_checkpoint(work_dir):
     return checkpoint
 
 
+def check_load_from(cfg, checkpoint, resume):
+    """Refuse, in one line naming the config that fits, a checkpoint of another width (nothing of it
+    would load: mmengine loads not strictly and only warns) or, when resuming, of another joint count.
+    A fine-tune onto another keypoint set (same width, other joints) loads the backbone only."""
+    from higherhrnet.model_def.checkpoint import config_hint, infer_variant, load_checkpoint_file, to_model_state_dict
+
+    variant = infer_variant(to_model_state_dict(load_checkpoint_file(checkpoint)))
+    width, joints = cfg.model.backbone.get('width', 32), cfg.model.head.num_joints
+    if variant is None or variant == (width, joints) or (variant[0] == width and not resume):
+        return
+    option = '--resume' if resume else 'load_from'
+    raise ValueError(f'{option} {checkpoint} does not fit the config (width {width}, {joints} joints): '
+                     f'{config_hint(*variant)}')
+
+
 def run(args):
     from mmengine.runner import Runner
 
+    _set_threads(args.threads)
     cfg = runner_config(args)
+    if args.from_scratch:
+        _drop_backbone_init(cfg)
     _set_precision(cfg, args.amp)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, str(latest_checkpoint(cfg.work_dir))
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('load_from') and '://' not in str(cfg.load_from):  # a URL is mmengine's to fetch
+        check_load_from(cfg, cfg.load_from, cfg.get('resume', False))
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.sync_bn:

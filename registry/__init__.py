@@ -8,6 +8,7 @@ register the classes, so a config needs nothing but ``custom_imports=['higherhrn
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -31,5 +32,8 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='higherhrnet', locations=[
 # The picture of an image's predicted people (and maps) that the visualization hook hands to the vis backends.
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope='higherhrnet',
                        locations=['higherhrnet.model_def.visualization'])
+# How the training log writes its values (loss terms with significant digits).
+LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, scope='higherhrnet',
+                          locations=['higherhrnet.model_def.engine'])
 
-__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS']
+__all__ = ['MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS', 'LOG_PROCESSORS']

@@ -5,6 +5,8 @@ official state-dict key is ``'backbone.' + <official key>`` here (see ``model_de
 Entries that own no weights in the official model (unchanged transitions, the identity fuse
 entries) are ``None`` here too, so indices in key names line up.
 """
+from pathlib import Path
+
 from mmengine.model import BaseModule
 from torch import nn
 
@@ -15,6 +17,31 @@ from ..checkpoint import to_model_state_dict
 
 STEM_CHANNELS = 64  # hard-wired in the official code (its STEM_INPLANES setting is never read)
 BACKBONE_PREFIX = 'backbone.'  # where a full HigherHRNet state dict keeps these weights
+# Where the pretrained files of the shipped configs are published, by the start of their name.
+PRETRAINED_SOURCES = {
+    'hrnet_w': 'the ImageNet HRNet of the HRNet-Image-Classification model zoo, '
+               'https://github.com/HRNet/HRNet-Image-Classification',
+    'pose_higher_hrnet_': 'the HigherHRNet model zoo, https://github.com/HRNet/HigherHRNet-Human-Pose-Estimation',
+}
+
+
+def check_pretrained_file(init_cfg):
+    """A ``Pretrained`` init_cfg naming a local file that is not there raises ``FileNotFoundError`` in one
+    line saying where the file is published and how to train without it (mmengine's own message names
+    only the path, deep in a traceback)."""
+    for entry in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
+        if not isinstance(entry, dict) or entry.get('type') != 'Pretrained':
+            continue
+        checkpoint = str(entry.get('checkpoint'))
+        if '://' in checkpoint or Path(checkpoint).is_file():
+            continue
+        name = Path(checkpoint).name
+        source = next((where for start, where in PRETRAINED_SOURCES.items() if name.startswith(start)), None)
+        published = f'download it from {source}' if source else 'put the file there'
+        raise FileNotFoundError(
+            f'{checkpoint} can not be found: the backbone starts from it (model.backbone.init_cfg); {published}, '
+            'or train from scratch: higherhrnet train CONFIG --from-scratch (in a config: '
+            'model.backbone.init_cfg=None)')
 
 
 def backbone_keys_on_load(module, state_dict, prefix, *args):
@@ -173,6 +200,10 @@ class HRNet(BaseModule):
                     steps.append(_conv_bn(c_in, c_out, 2, relu=True))
                 entries.append(nn.Sequential(*steps))
         return nn.ModuleList(entries)
+
+    def init_weights(self):
+        check_pretrained_file(self.init_cfg)
+        super().init_weights()
 
     def forward(self, x):
         x = self.relu(self.bn1(self.conv1(x)))

@@ -1,4 +1,7 @@
-"""Training-loop additions to mmengine's Runner, registered in ``registry.HOOKS`` on import."""
-from .hooks import PoseVisualizationHook, WeightsOnlyCheckpointHook
+"""Training-loop additions to mmengine's Runner, registered in ``registry.HOOKS`` and
+``registry.LOG_PROCESSORS`` on import."""
+from .hooks import CheckpointOverPretrainedHook, PoseVisualizationHook, ScheduleFitHook, WeightsOnlyCheckpointHook
+from .log_processor import SignificantLogProcessor
 
-__all__ = ['PoseVisualizationHook', 'WeightsOnlyCheckpointHook']
+__all__ = ['CheckpointOverPretrainedHook', 'PoseVisualizationHook', 'ScheduleFitHook', 'SignificantLogProcessor',
+           'WeightsOnlyCheckpointHook']

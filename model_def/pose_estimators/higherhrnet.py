@@ -3,6 +3,8 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement, InstanceData
 from torch import nn
@@ -24,6 +26,8 @@ OFFICIAL_INIT_CFG = [
 ]
 # The official loss settings of the released configs (see losses.HigherHRNetLoss).
 OFFICIAL_LOSS = dict(type='HigherHRNetLoss')
+# Whether this process has said that its logged losses are means over the processes (once a process).
+_means_announced = False
 
 
 def build_part(cfg):
@@ -131,6 +135,15 @@ class HigherHRNet(BaseModel):
                              '(set the same metainfo on both)')
         return self.loss_module(outputs, *targets)
 
+    def parse_losses(self, losses):
+        """mmengine's sum of the loss terms; in a multi-process run the logged values (not the loss that
+        is back-propagated, which DDP averages through the gradients) are the means over the processes,
+        where mmengine logs rank 0's own batch."""
+        loss, log_vars = super().parse_losses(losses)
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            log_vars = mean_over_processes(log_vars)
+        return loss, log_vars
+
     def predict(self, inputs, data_samples=None):
         """People in original images (uint8 RGB tensors [3, H, W]) through ``PoseEstimator``."""
         from ..inference.estimator import PoseEstimator  # the test-time pipeline pulls in OpenCV and the grouping
@@ -173,6 +186,20 @@ class HigherHRNet(BaseModel):
             yield
         finally:
             self.report_mismatch_on_load = True
+
+
+def mean_over_processes(log_vars):
+    """``log_vars`` (name -> scalar tensor) averaged over the processes in one all-reduce of a detached
+    copy; says once, on the first call, that the log shows means."""
+    world_size = dist.get_world_size()
+    values = torch.stack([value.detach().float() for value in log_vars.values()])
+    dist.all_reduce(values)
+    values /= world_size
+    global _means_announced
+    if not _means_announced:
+        print_log(f'losses in the log are means over {world_size} processes', logger='current')
+        _means_announced = True
+    return type(log_vars)(zip(log_vars, values))
 
 
 def batch_targets(data_samples, num_outputs, device):

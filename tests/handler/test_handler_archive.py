@@ -2,6 +2,7 @@
 fetched when missing), untrained archives."""
 import hashlib
 import http.server
+import io
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from mmengine.registry import MODELS
 from serving import write_tiny_model
 
 from conftest import CONFIG_DIR, REPO_ROOT
+from training_testdata import trained_run  # noqa: F401 (fixture)
 from higherhrnet.handler.archive import build_archive, main, run_time_dependencies, worker_requirements
 from higherhrnet.handler.official_weights import DownloadError, download
 from higherhrnet.handler.server import free_ports
@@ -234,3 +236,20 @@ def test_untrained_archive_holds_loadable_initialised_weights(tmp_path, tiny_mod
     model = MODELS.build(Config.fromfile(str(tiny_model[0])).model)
     load_official_checkpoint(model, tmp_path / weights)  # strict: every official key present
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_a_training_checkpoint_is_archived_as_its_weights_alone(tmp_path, trained_run, capsys):
+    checkpoint = trained_run.work_dir / 'epoch_2.pth'
+    assert 'optimizer' in torch.load(checkpoint, weights_only=True)
+    mar = build_archive(trained_run.config, checkpoint, tmp_path, workers=1, device='cpu')
+    assert 'without its training state (message_hub, optimizer, param_schedulers)' in capsys.readouterr().out
+    with zipfile.ZipFile(mar) as archive:
+        packed = archive.read(checkpoint.name)
+    weights = torch.load(io.BytesIO(packed), weights_only=True)
+    assert set(weights) == {'state_dict', 'meta'}
+    assert weights['meta']['epoch'] == 2 and 'dataset_meta' in weights['meta']
+    # Adam's two moments are gone: the weights file is well under the checkpoint's size
+    assert len(packed) < 0.5 * checkpoint.stat().st_size
+    trained = torch.load(checkpoint, weights_only=True)['state_dict']
+    assert all(torch.equal(value, trained[key]) for key, value in weights['state_dict'].items())
+    assert set(weights['state_dict']) == set(trained)

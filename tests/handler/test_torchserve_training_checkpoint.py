@@ -1,4 +1,4 @@
-"""A checkpoint written by ``higherhrnet train`` is archived as it is (the archiver loads it strictly,
+"""A checkpoint written by ``higherhrnet train`` is archived (its weights alone; the archiver loads it strictly,
 weights-only) and served by a real TorchServe: the answer equals the Python API on the same file. Also
 for a keypoint set of one's own: its dataset-info file travels in the archive, and the answer names its
 joints and limbs."""

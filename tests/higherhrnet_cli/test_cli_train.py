@@ -1,11 +1,14 @@
 """``higherhrnet train`` through mmengine's Runner on a tiny drawn dataset: logs, checkpoints, resuming,
 and checkpoints every tool of the project loads."""
 import importlib.util
+import json
+import re
 import shutil
 
 import cv2
 import torch
 
+from conftest import torch_on_one_thread
 from keypoint_testdata import draw_people, people_keypoints
 from training_testdata import trained_run  # noqa: F401 (fixture)
 from higherhrnet.cli.main import main
@@ -76,3 +79,75 @@ def test_options_needing_what_is_absent_are_refused_in_one_line(trained_run, cap
         assert '--amp needs CUDA' in capsys.readouterr().err
         assert main(['train', str(trained_run.config), '--sync-bn']) == 2
         assert '--sync-bn needs GPUs' in capsys.readouterr().err
+
+
+def test_losses_are_logged_with_three_significant_digits(trained_run):
+    # the push term is ~5e-4 here: 4 decimals would show 0.0005, hiding its movement
+    for term in LOSS_TERMS:
+        assert re.search(rf'  {term}: \d\.\d\de[-+]\d\d', trained_run.log), term
+
+
+def _config_with_missing_imagenet_file(trained_run, folder):
+    """The tiny config with its backbone starting, as the shipped configs, from an ImageNet file (absent here)."""
+    config = folder / 'tiny_imagenet_backbone.py'
+    config.write_text(f'_base_ = [{str(trained_run.config)!r}]\n'
+                      f"model = dict(backbone=dict(init_cfg=dict(_delete_=True, type='Pretrained', "
+                      f"checkpoint={str(folder / 'weights' / 'hrnet_w32-36af842e.pth')!r})))\n")
+    return config
+
+
+def test_a_missing_imagenet_file_says_where_it_is_published_and_how_to_go_without(trained_run, tmp_path, capsys):
+    config = _config_with_missing_imagenet_file(trained_run, tmp_path)
+    assert main(['train', str(config), '--work-dir', str(tmp_path / 'work_dir')]) == 2
+    error = capsys.readouterr().err
+    assert error.count('\n') == 1 and 'hrnet_w32-36af842e.pth can not be found' in error
+    assert '--from-scratch' in error and 'https://github.com/HRNet/HRNet-Image-Classification' in error
+
+
+def test_resume_and_load_from_need_no_imagenet_file(trained_run, tmp_path):
+    config = _config_with_missing_imagenet_file(trained_run, tmp_path)
+    resumed = tmp_path / 'resumed'
+    assert main(['train', str(config), '--work-dir', str(resumed), '--resume',
+                 str(trained_run.work_dir / 'epoch_1.pth')]) == 0
+    (log,) = resumed.glob('*/*.log')
+    assert 'backbone: init_cfg Pretrained ' in log.read_text() and 'not read: the weights of ' in log.read_text()
+    assert load_checkpoint_file(resumed / 'epoch_2.pth')['meta']['iter'] == 4
+    loaded = tmp_path / 'loaded'
+    assert main(['train', str(config), '--work-dir', str(loaded), '--cfg-options',
+                 f'load_from={trained_run.work_dir / "epoch_2.pth"}', 'train_cfg.max_epochs=1',
+                 'train_cfg.val_interval=1']) == 0
+
+
+def test_from_scratch_with_threads_and_warnings_for_a_schedule_that_does_not_fit(trained_run, tmp_path, capsys):
+    config = _config_with_missing_imagenet_file(trained_run, tmp_path)
+    # batch 4 of the 4 images: 1 iteration per epoch, so a checkpoint every epoch is one every iteration
+    work_dir = tmp_path / 'scratch'
+    with torch_on_one_thread():  # restores the threads of the test process, which --threads sets for good
+        assert main(['train', str(config), '--from-scratch', '--threads', '1', '--work-dir', str(work_dir),
+                     '--cfg-options', 'train_dataloader.batch_size=4', 'train_cfg.max_epochs=11',
+                     'train_cfg.val_interval=11']) == 0
+    out = capsys.readouterr().out
+    assert 'training with 1 intra-op thread(s) per process (set by --threads)' in out
+    assert "--from-scratch: model.backbone.init_cfg {'type': 'Pretrained'" in out
+    (log,) = work_dir.glob('*/*.log')
+    warnings = [line for line in log.read_text().splitlines() if ' - WARNING - ' in line]
+    assert any('a checkpoint every 1 epoch(s) = every 1 iteration(s) (11 times in 11 epochs of 1 iteration(s)): '
+               'to do it every 100+ iterations set --cfg-options default_hooks.checkpoint.interval=11' in line
+               for line in warnings), warnings
+    assert any('lr milestones [200, 260] (epochs) are not before the end of training (max_epochs 11)' in line
+               for line in warnings)
+    assert not any('validation every' in line for line in warnings)  # once in the run: fits
+
+
+def test_a_checkpoint_of_another_width_is_refused_naming_the_config_that_fits(trained_run, tmp_path, capsys):
+    from conftest import load_detweights, reference_path
+
+    keys = json.loads(reference_path('keys_coco_w32_512.json').read_text())
+    checkpoint = tmp_path / 'w32.pth'
+    torch.save(load_detweights().make_state_dict(keys), checkpoint)
+    assert main(['train', str(trained_run.config), '--work-dir', str(tmp_path / 'w'),
+                 '--cfg-options', f'load_from={checkpoint}']) == 2
+    error = capsys.readouterr().err
+    assert error.count('\n') == 1
+    assert (f'load_from {checkpoint} does not fit the config (width 8, 17 joints): these weights are width 32 '
+            'with 17 joints: use higherhrnet_w32_coco_512.py or higherhrnet_w32_coco_640.py') in error

@@ -1,7 +1,8 @@
-"""Two training processes on the CPU (torchrun, gloo, DDP): they finish and write one checkpoint, and two
-test processes draw every test image (each its own half) with --show-dir. The config is a 640 one, whose
-mixed precision needs CUDA: on the CPU it trains in float32."""
+"""Two training processes on the CPU (torchrun, gloo, DDP): they finish, write one checkpoint and log the
+losses as means over both, and two test processes draw every test image (each its own half) with --show-dir.
+The config is a 640 one, whose mixed precision needs CUDA: on the CPU it trains in float32."""
 import os
+import re
 import subprocess
 import sys
 
@@ -25,6 +26,10 @@ def test_two_processes_train_validate_and_checkpoint(tmp_path):
     text = log.read_text()
     assert 'Distributed training: True' in text and 'Epoch(train) [1][1/1]' in text
     assert 'coco/AP' in text  # validation over both processes' halves, scored once
+    # the logged loss terms are means over the two processes (tests/model_def/pose_estimators/
+    # test_mean_over_processes.py checks the values), with 3 significant digits
+    assert 'losses in the log are means over 2 processes' in text
+    assert re.search(r'  loss_push: \d\.\d\de[-+]\d\d', text)
     checkpoint = load_checkpoint_file(work_dir / 'epoch_1.pth')
     assert checkpoint['meta']['iter'] == 1
     assert not any(key.startswith('module.') for key in checkpoint['state_dict'])

@@ -8,8 +8,9 @@ model = dict(
     # Training starts, as officially, from the ImageNet HRNet (MODEL.PRETRAINED): init_weights() loads
     # the backbone names of that file (the classification head is listed as unexpected in the log)
     # after the official Normal(0, 0.001) / BatchNorm 1, 0 initialisation of everything (the model's
-    # default init_cfg). The file is read only by init_weights(), i.e. by Runner.train(); set
-    # init_cfg=None here to train from scratch. The official CrowdPose fine-tuning from COCO
+    # default init_cfg). The file is read only by init_weights(), i.e. by Runner.train(), and not when
+    # the run loads or resumes a checkpoint (CheckpointOverPretrainedHook); set init_cfg=None here (or
+    # `higherhrnet train --from-scratch`) to train from scratch. The official CrowdPose fine-tuning from COCO
     # (crowd_pose/w32_512_coco) is checkpoint='weights/pose_higher_hrnet_w32_512.pth': its backbone
     # loads, its 17-joint heads are left out.
     backbone=dict(type='HRNet', width=32,

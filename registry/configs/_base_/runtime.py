@@ -33,10 +33,20 @@ default_hooks = dict(
     # show_heatmaps=True adds the heatmaps and the tag map (one more network pass per drawn image).
     visualization=dict(type='higherhrnet.PoseVisualizationHook', enable=True, interval=50),
 )
-# Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
-# project's tools, which never unpickle code.
-custom_hooks = [dict(type='higherhrnet.WeightsOnlyCheckpointHook')]
-log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+custom_hooks = [
+    # Checkpoints that torch.load(weights_only=True) reads: for resuming with PyTorch >= 2.6 and for the
+    # project's tools, which never unpickle code.
+    dict(type='higherhrnet.WeightsOnlyCheckpointHook'),
+    # A run that loads or resumes a checkpoint does not read the backbone's ImageNet file: the
+    # checkpoint replaces those weights.
+    dict(type='higherhrnet.CheckpointOverPretrainedHook'),
+    # A warning per setting (checkpoint and validation interval, lr milestones) that does not fit the
+    # data's iterations per epoch, e.g. on a fine-tune of a few images.
+    dict(type='higherhrnet.ScheduleFitHook'),
+]
+# Loss terms with 3 significant digits (push and pull are ~1e-4); in a multi-process run they are the
+# means over the processes (HigherHRNet.parse_losses).
+log_processor = dict(type='higherhrnet.SignificantLogProcessor', window_size=50, by_epoch=True)
 log_level = 'INFO'
 # Local files only (vis_data/ in the run's folder); `higherhrnet train --tensorboard` adds TensorBoard.
 # PoseVisualizer draws the pictures of the visualization hook.

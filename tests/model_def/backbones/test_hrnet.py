@@ -62,3 +62,13 @@ def test_bad_arguments_are_refused(kwargs):
 def test_registered_in_our_registry():
     assert registry.MODELS.get('HRNet') is HRNet
     assert isinstance(registry.MODELS.build(dict(type='HRNet', width=4)), HRNet)
+
+
+def test_a_missing_pretrained_file_names_where_it_is_published_and_the_way_without(tmp_path):
+    missing = tmp_path / 'hrnet_w32-36af842e.pth'
+    backbone = HRNet(width=8, init_cfg=dict(type='Pretrained', checkpoint=str(missing)))
+    with pytest.raises(FileNotFoundError) as error:
+        backbone.init_weights()
+    message = str(error.value)
+    assert '\n' not in message and message.startswith(f'{missing} can not be found')
+    assert 'https://github.com/HRNet/HRNet-Image-Classification' in message and '--from-scratch' in message
