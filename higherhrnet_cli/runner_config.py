@@ -53,3 +53,14 @@ def start_process_group_without_cuda(cfg):
                             world_size=int(os.environ['WORLD_SIZE']), **options)
     cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                                  find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def end_process_group():
+    """Leave the process group together once the run is over. Without it each process exits as soon as
+    its own part is done, and gloo's threads of a process whose peer is still writing (rank 0 saving the
+    checkpoint, drawing the pictures) can end in ``terminate called without an active exception``."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -3,7 +3,8 @@ import json
 from pathlib import Path
 
 from .output_folder import writable_folder
-from .runner_config import add_runner_arguments, runner_config, start_process_group_without_cuda
+from .runner_config import (add_runner_arguments, end_process_group, runner_config,
+                            start_process_group_without_cuda)
 
 
 def add_parser(subparsers):
@@ -37,6 +38,7 @@ def run(args):
     if args.out and is_main_process():
         with open(args.out, 'w') as file:
             json.dump(metrics, file, indent=1)
+    end_process_group()
     return 0
 
 

@@ -3,7 +3,8 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from .runner_config import add_runner_arguments, runner_config, start_process_group_without_cuda
+from .runner_config import (add_runner_arguments, end_process_group, runner_config,
+                            start_process_group_without_cuda)
 
 
 def add_parser(subparsers):
@@ -143,4 +144,5 @@ def run(args):
         cfg.visualizer.vis_backends.append(dict(type='TensorboardVisBackend'))
     start_process_group_without_cuda(cfg)
     Runner.from_cfg(cfg).train()
+    end_process_group()
     return 0

@@ -11,6 +11,14 @@ from higherhrnet.model_def.checkpoint import load_checkpoint_file
 from training_testdata import write_tiny_training_config
 
 
+def failure(completed):
+    """What a failed torchrun said: every line naming an error (any rank's, wherever it is in the
+    output), then the end of its output."""
+    lines = [line for line in completed.stderr.splitlines()
+             if re.search(r'Error|Traceback|terminate|Signal|error', line) and 'Warning' not in line]
+    return '\n'.join(lines[:40]) + '\n...\n' + completed.stderr[-2000:]
+
+
 def test_two_processes_train_validate_and_checkpoint(tmp_path):
     # 4 images, 2 per process: one iteration per epoch, each process on half of the images
     config = write_tiny_training_config(tmp_path, max_epochs=1, base_config='higherhrnet_w32_coco_640')
@@ -20,7 +28,7 @@ def test_two_processes_train_validate_and_checkpoint(tmp_path):
         [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc-per-node', '2',
          '-m', 'higherhrnet.cli.main', 'train', str(config), '--launcher', 'pytorch', '--work-dir', str(work_dir)],
         cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.returncode == 0, failure(completed)
     assert 'this AMP config trains in float32' in completed.stdout + completed.stderr
     (log,) = work_dir.glob('*/*.log')  # rank 0 writes the log
     text = log.read_text()
@@ -41,6 +49,6 @@ def test_two_processes_train_validate_and_checkpoint(tmp_path):
          '-m', 'higherhrnet.cli.main', 'test', str(config), str(work_dir / 'epoch_1.pth'), '--launcher', 'pytorch',
          '--work-dir', str(tmp_path / 'test_dir'), '--show-dir', str(show_dir)],
         cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.returncode == 0, failure(completed)
     images = sorted((tmp_path / 'data' / 'images' / 'val2017').glob('*.jpg'))
     assert sorted(p.name for p in show_dir.iterdir()) == [image.name for image in images]
