@@ -347,7 +347,7 @@ def main(argv=None):
     # what an operator may set: the worker only warns about a misspelt key, and config, weights and
     # untrained are the archive's own
     from higherhrnet.handler.higherhrnet_handler import SETTINGS
-    settable = [key for key in SETTINGS if key not in ('config', 'weights', 'untrained')]
+    settable = [key for key in SETTINGS if key not in ('config', 'weights', 'untrained', 'onnx')]
     for item in args.handler_setting:
         key, separator, value = item.partition('=')
         if not separator:
