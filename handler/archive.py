@@ -16,7 +16,6 @@ restarting under ``make serve``. A missing official file with a download address
 (``official_weights.py``) is fetched and its checksum checked.
 """
 import argparse
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -30,7 +29,8 @@ from higherhrnet.handler.budget import cpu_batch_overrun
 from higherhrnet.handler.official_weights import OFFICIAL_URLS, DownloadError, fetch_official
 from higherhrnet.handler.threads import AUTO, worker_threads
 from higherhrnet.model_def.inference.backends.build import GRAPH_FILE
-from higherhrnet.model_def.inference.backends.catalogue import BACKENDS, DEFAULT_BACKEND, BackendError
+from higherhrnet.model_def.inference.backends.catalogue import (BACKENDS, DEFAULT_BACKEND, backend_named,
+                                                                package_installed)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # repository folder -> its place in the archive (the installed package layout, see setup.py)
@@ -154,12 +154,10 @@ def worker_requirements(pins_file=PINS_FILE, backend=None):
 def check_backend_setting(name):
     """Refuse an unknown backend; warn when its package is missing here (the archive may be made on
     another machine than the one that serves it, e.g. TensorRT engines are built on the GPU machine)."""
-    if name not in BACKENDS:
-        raise BackendError(f'unknown backend {name!r}; one of: {", ".join(BACKENDS)}')
-    package = BACKENDS[name].package
-    if package and importlib.util.find_spec(package) is None:
-        print(f'make archive: warning: the {name} backend needs the Python package {package!r} on the serving '
-              f'machine, and it is not installed here: {BACKENDS[name].install}', file=sys.stderr, flush=True)
+    backend = backend_named(name)
+    if not package_installed(backend):
+        print(f'make archive: warning: the {name} backend needs the Python package {backend.package!r} on the '
+              f'serving machine, and it is not installed here: {backend.install}', file=sys.stderr, flush=True)
 
 
 def _untrained_weights(config, path):

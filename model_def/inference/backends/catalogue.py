@@ -48,17 +48,26 @@ def backend_names():
     return list(BACKENDS)
 
 
+def backend_named(name):
+    """The ``Backend`` of ``name``; ``BackendError`` listing the backends when there is none."""
+    if name not in BACKENDS:
+        raise BackendError(f'unknown backend {name!r}; one of: {", ".join(BACKENDS)}')
+    return BACKENDS[name]
+
+
+def package_installed(backend):
+    return not backend.package or importlib.util.find_spec(backend.package) is not None
+
+
 def check_backend(name, device_types=()):
     """The ``Backend`` of ``name``, checked: known, its package importable, every device type one it
     runs on. Raises ``BackendError`` with one line saying what to do."""
-    if name not in BACKENDS:
-        raise BackendError(f'unknown backend {name!r}; one of: {", ".join(BACKENDS)}')
-    backend = BACKENDS[name]
+    backend = backend_named(name)
     for device_type in device_types:
         if device_type not in backend.device_types:
             raise BackendError(f'backend {name!r} does not run on {device_type} (it runs on '
                                f'{" or ".join(backend.device_types)}){"; " + backend.note if backend.note else ""}')
-    if backend.package and importlib.util.find_spec(backend.package) is None:
+    if not package_installed(backend):
         raise BackendError(f'backend {name!r} needs the Python package {backend.package!r}, which is not '
                            f'installed: {backend.install}')
     return backend
